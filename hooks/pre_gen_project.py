@@ -1,0 +1,114 @@
+"""Validate every cookiecutter option before anything is rendered.
+
+Cookiecutter renders this file with Jinja and runs it with the output directory as its
+working directory; a non-zero exit aborts the render and removes the partial output.
+The options arrive as JSON data (``tojson``), never pasted into code, so no value can
+change what this script does. The module is importable without rendering for unit tests.
+"""
+
+from __future__ import annotations
+
+import json
+import keyword
+import re
+import sys
+from dataclasses import dataclass
+
+MAX_SAGA_STEPS = 10
+SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
+SLUG = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d$")
+MAX_NAME_LENGTH = 40
+# The domain appears in routes, class names and docstrings; longer names would break line limits.
+MAX_DOMAIN_LENGTH = 24
+CHOICES = {
+    "workflow_type": ("STANDARD", "EXPRESS"),
+    "dlq": ("enabled", "disabled"),
+    "tracing": ("enabled", "disabled"),
+    "api_auth": ("iam", "none"),
+    "python_runtime": ("3.12", "3.13"),
+    "architecture": ("arm64", "x86_64"),
+}
+
+
+class OptionError(ValueError):
+    """An option value the template cannot render; the message names the option."""
+
+
+@dataclass(frozen=True)
+class SagaStep:
+    name: str
+    compensation: str | None = None
+
+
+def parse_saga_steps(text: str) -> list[SagaStep]:
+    """Parse ``step[:compensation], ...`` into steps, rejecting anything unrenderable."""
+    entries = [entry.strip() for entry in text.split(",")]
+    if entries == [""]:
+        raise OptionError("saga_steps: at least one step is required")
+    if len(entries) > MAX_SAGA_STEPS:
+        raise OptionError(f"saga_steps: {len(entries)} steps given, at most {MAX_SAGA_STEPS} are supported")
+    steps = [_parse_step(entry) for entry in entries]
+    names = [name for step in steps for name in (step.name, step.compensation) if name]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise OptionError(f"saga_steps: each step and compensation needs its own name; repeated: {', '.join(duplicates)}")
+    return steps
+
+
+def _parse_step(entry: str) -> SagaStep:
+    parts = [part.strip() for part in entry.split(":")]
+    if len(parts) > 2:
+        raise OptionError(f"saga_steps: {entry!r} has more than one ':'; write step or step:compensation")
+    for part in parts:
+        _check_identifier("saga_steps", part)
+    return SagaStep(parts[0], parts[1] if len(parts) == 2 else None)
+
+
+def _check_identifier(option: str, value: str, max_length: int = MAX_NAME_LENGTH) -> None:
+    if not SNAKE_CASE.match(value):
+        raise OptionError(f"{option}: {value!r} must be snake_case (lowercase letters, digits, single underscores)")
+    if keyword.iskeyword(value) or keyword.issoftkeyword(value):
+        raise OptionError(f"{option}: {value!r} is a Python keyword")
+    if len(value) > max_length:
+        raise OptionError(f"{option}: {value!r} is longer than {max_length} characters")
+
+
+def _positive_int(option: str, value: object) -> int:
+    text = str(value).strip()
+    if not text.isdigit() or int(text) <= 0:
+        raise OptionError(f"{option}: {value!r} must be a positive whole number")
+    return int(text)
+
+
+def validate(options: dict[str, object]) -> None:
+    """Raise OptionError for the first option the template cannot render."""
+    if not str(options["project_name"]).strip():
+        raise OptionError("project_name: must not be empty")
+    slug = str(options["project_slug"])
+    if not SLUG.match(slug) or len(slug) > 64:
+        raise OptionError(f"project_slug: {slug!r} must be lowercase letters and digits separated by single dashes (at most 64)")
+    _check_identifier("package_name", str(options["package_name"]))
+    _check_identifier("domain", str(options["domain"]), MAX_DOMAIN_LENGTH)
+    parse_saga_steps(str(options["saga_steps"]))
+    _positive_int("idempotency_ttl_hours", options["idempotency_ttl_hours"])
+    _positive_int("outbox_retention_days", options["outbox_retention_days"])
+    for option, allowed in CHOICES.items():
+        if options[option] not in allowed:
+            raise OptionError(f"{option}: {options[option]!r} is not one of {', '.join(allowed)}")
+    if not REGION.match(str(options["aws_region"])):
+        raise OptionError(f"aws_region: {options['aws_region']!r} is not an AWS region name such as us-east-1")
+
+
+def main() -> int:
+    options = json.loads(r"""{{ cookiecutter | tojson }}""")
+    try:
+        validate(options)
+    except OptionError as error:
+        print(f"ERROR: invalid option {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

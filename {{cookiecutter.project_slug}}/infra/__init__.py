@@ -1,0 +1,1 @@
+"""Infrastructure of the service. This package must import without aws-cdk-lib (saga tooling uses it)."""

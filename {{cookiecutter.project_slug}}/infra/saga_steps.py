@@ -1,0 +1,15 @@
+"""The saga's steps, in order: the single source of truth for the ASL, the step Lambdas and the docs.
+
+``SagaStep("name", compensation="undo_name")`` declares a step that is undone when it or a later
+step fails; a step without a compensation placed after the last compensatable step is retriable
+(it never triggers compensation). After editing this list run ``make asl`` and add an action
+function for every new name in ``src/{{ cookiecutter.package_name }}/logic/actions.py``.
+"""
+
+from infra.saga_definition import SagaStep
+
+SAGA_STEPS: tuple[SagaStep, ...] = (
+{%- for step in cookiecutter.saga_steps | saga_steps %}
+    SagaStep({{ step.name | tojson }}{% if step.compensation %}, compensation={{ step.compensation | tojson }}{% endif %}),
+{%- endfor %}
+)

@@ -1,0 +1,44 @@
+"""Deployment settings chosen when the service was generated; change them here."""
+
+from dataclasses import dataclass
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    service_name: str
+    package_name: str
+    domain: str
+    workflow_type: Literal["STANDARD", "EXPRESS"]
+    idempotency_ttl_hours: int
+    outbox_retention_days: int
+    dlq_enabled: bool
+    tracing_enabled: bool
+    api_auth: Literal["iam", "none"]
+    python_runtime: Literal["3.12", "3.13"]
+    architecture: Literal["arm64", "x86_64"]
+    aws_region: str
+    # AWS-managed Powertools layer version matching the pinned aws-lambda-powertools; override with
+    # `cdk synth -c powertools_layer_version=N` after checking the Powertools docs' layer table.
+    powertools_layer_version: int = 27
+
+    @property
+    def collection(self) -> str:
+        """The plural used in routes and names: ``order`` -> ``orders``."""
+        return f"{self.domain}s"
+
+
+SETTINGS = ServiceSettings(
+    service_name={{ cookiecutter.project_slug | tojson }},
+    package_name={{ cookiecutter.package_name | tojson }},
+    domain={{ cookiecutter.domain | tojson }},
+    workflow_type={{ cookiecutter.workflow_type | tojson }},
+    idempotency_ttl_hours={{ cookiecutter.idempotency_ttl_hours | int }},
+    outbox_retention_days={{ cookiecutter.outbox_retention_days | int }},
+    dlq_enabled={{ cookiecutter.dlq == "enabled" }},
+    tracing_enabled={{ cookiecutter.tracing == "enabled" }},
+    api_auth={{ cookiecutter.api_auth | tojson }},
+    python_runtime={{ cookiecutter.python_runtime | tojson }},
+    architecture={{ cookiecutter.architecture | tojson }},
+    aws_region={{ cookiecutter.aws_region | tojson }},
+)

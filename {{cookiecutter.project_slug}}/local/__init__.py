@@ -1,0 +1,1 @@
+"""The embedded AWS: the synthesized stack deployed into moto in this process (development only, never deployed)."""

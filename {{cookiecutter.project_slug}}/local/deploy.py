@@ -1,0 +1,129 @@
+"""Synthesize the CDK app and create its CloudFormation stack, with its file assets, in moto.
+
+Local and cloud cannot disagree on table keys, environment variables or mapping settings because
+the local resources are created from the very template `cdk deploy` would use.
+"""
+
+import io
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+from moto.dynamodb.models import dynamodb_backends
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ACCOUNT_PLACEHOLDER = "${AWS::AccountId}"
+REGION_PLACEHOLDER = "${AWS::Region}"
+
+
+@dataclass(frozen=True)
+class DeployedStack:
+    name: str
+    template: dict[str, Any]
+    outputs: dict[str, str]
+    physical_ids: dict[str, str]
+
+    def resources_of_type(self, resource_type: str) -> dict[str, dict[str, Any]]:
+        return {
+            logical_id: resource
+            for logical_id, resource in self.template["Resources"].items()
+            if resource["Type"] == resource_type
+        }
+
+
+def synthesize(outdir: Path) -> Path:
+    """Run `python app.py` as the CDK CLI would; returns the cloud assembly directory."""
+    environment = {**os.environ, "CDK_OUTDIR": str(outdir), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+    subprocess.run([sys.executable, "app.py"], cwd=PROJECT_ROOT, env=environment, check=True)
+    return outdir
+
+
+def _stack_artifact(assembly: Path) -> tuple[str, Path, Path]:
+    manifest = json.loads((assembly / "manifest.json").read_text(encoding="utf-8"))
+    stacks = [
+        (name, artifact)
+        for name, artifact in manifest["artifacts"].items()
+        if artifact["type"] == "aws:cloudformation:stack"
+    ]
+    if len(stacks) != 1:
+        raise ValueError(f"expected one stack in {assembly}, found {[name for name, _ in stacks]}")
+    name, artifact = stacks[0]
+    assets = next(dependency for dependency in artifact.get("dependencies", []) if dependency.endswith(".assets"))
+    return (
+        name,
+        assembly / artifact["properties"]["templateFile"],
+        assembly / manifest["artifacts"][assets]["properties"]["file"],
+    )
+
+
+def _zip_directory(directory: Path) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(directory.rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(directory).as_posix())
+    return buffer.getvalue()
+
+
+def publish_assets(assets_file: Path, account: str, region: str) -> None:
+    """Upload every file asset where the template expects it, as `cdk deploy` does before deploying."""
+    s3 = boto3.client("s3", region_name=region)
+    for asset in json.loads(assets_file.read_text(encoding="utf-8")).get("files", {}).values():
+        source = assets_file.parent / asset["source"]["path"]
+        body = _zip_directory(source) if asset["source"].get("packaging") == "zip" else source.read_bytes()
+        for destination in asset["destinations"].values():
+            bucket = destination["bucketName"].replace(ACCOUNT_PLACEHOLDER, account).replace(REGION_PLACEHOLDER, region)
+            if bucket not in {existing["Name"] for existing in s3.list_buckets()["Buckets"]}:
+                configuration = (
+                    {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+                )
+                s3.create_bucket(Bucket=bucket, **configuration)
+            s3.put_object(Bucket=bucket, Key=destination["objectKey"], Body=body)
+
+
+def deploy(assembly: Path, region: str) -> DeployedStack:
+    """Create the assembly's stack in the (mocked) account; raises unless it reaches CREATE_COMPLETE."""
+    name, template_file, assets_file = _stack_artifact(assembly)
+    account = boto3.client("sts", region_name=region).get_caller_identity()["Account"]
+    publish_assets(assets_file, account, region)
+    cloudformation = boto3.client("cloudformation", region_name=region)
+    template_body = template_file.read_text(encoding="utf-8")
+    cloudformation.create_stack(
+        StackName=name, TemplateBody=template_body, Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"]
+    )
+    stack = cloudformation.describe_stacks(StackName=name)["Stacks"][0]
+    if stack["StackStatus"] != "CREATE_COMPLETE":
+        events = cloudformation.describe_stack_events(StackName=name)["StackEvents"]
+        failures = [event for event in events if event["ResourceStatus"].endswith("FAILED")]
+        raise RuntimeError(f"stack {name} is {stack['StackStatus']}: {failures}")
+    detach_moto_stream_triggers(account, region)
+    resources = cloudformation.describe_stack_resources(StackName=name)["StackResources"]
+    return DeployedStack(
+        name=name,
+        template=json.loads(template_body),
+        outputs={output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])},
+        # Resource types moto skips have no physical id.
+        physical_ids={
+            resource["LogicalResourceId"]: resource["PhysicalResourceId"]
+            for resource in resources
+            if "LogicalResourceId" in resource and "PhysicalResourceId" in resource
+        },
+    )
+
+
+def detach_moto_stream_triggers(account: str, region: str) -> None:
+    """Stop moto from invoking stream mappings inside each write.
+
+    moto calls the mapped function synchronously during the write, ignoring the mapping's filter,
+    batch size and failure settings, and then drops the records from the stream. Detached, the
+    records stay readable through the DynamoDB Streams API, which is what the mapping (and the
+    tests) consume; the mapping itself stays deployed with all its settings.
+    """
+    for table in dynamodb_backends[account][region].tables.values():
+        table.lambda_event_source_mappings.clear()

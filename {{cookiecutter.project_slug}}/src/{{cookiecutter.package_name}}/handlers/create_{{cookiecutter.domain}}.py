@@ -1,0 +1,130 @@
+"""POST /{{ cookiecutter.domain }}s: create once per Idempotency-Key, together with its outbox event."""
+
+import os
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from {{ cookiecutter.package_name }}.dal.entities import AlreadyCreated, EntityStore
+from {{ cookiecutter.package_name }}.errors import KeyReusedWithOtherPayload
+from {{ cookiecutter.package_name }}.handlers.http import error_response
+from {{ cookiecutter.package_name }}.logic.intake import (
+    InvalidIdempotencyKey,
+    created_response,
+    idempotency_key_from,
+    is_same_request,
+    plan_creation,
+)
+from {{ cookiecutter.package_name }}.models import {{ cookiecutter.domain | pascal }}Request
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+app = APIGatewayRestResolver(enable_validation=True)
+
+store = EntityStore(
+    boto3.client("dynamodb"), os.environ["ENTITY_TABLE_NAME"], outbox_table=os.environ["OUTBOX_TABLE_NAME"]
+)
+OUTBOX_RETENTION = timedelta(days=int(os.environ["OUTBOX_RETENTION_DAYS"]))
+
+
+def _count_replay(response: Any, idempotent_data: DataRecord) -> Any:
+    metrics.add_metric(name="Replayed", unit=MetricUnit.Count, value=1)
+    return response
+
+
+idempotency_config = IdempotencyConfig(
+    event_key_jmespath="idempotency_key",
+    payload_validation_jmespath="request",
+    raise_on_no_idempotency_key=True,
+    expires_after_seconds=int(os.environ["IDEMPOTENCY_TTL_SECONDS"]),
+    response_hook=_count_replay,
+)
+persistence = DynamoDBPersistenceLayer(table_name=os.environ["IDEMPOTENCY_TABLE_NAME"])
+
+
+@app.post("/{{ cookiecutter.domain }}s")
+def create_{{ cookiecutter.domain }}(body: {{ cookiecutter.domain | pascal }}Request) -> Response[dict[str, Any]]:
+    key = idempotency_key_from(app.current_event.headers)
+    created = create_once(command={"idempotency_key": key, "request": body.model_dump(mode="json")})
+    return Response(
+        status_code=201,
+        content_type=content_types.APPLICATION_JSON,
+        body=created,
+        headers={"Location": created["links"]["self"]},
+    )
+
+
+@idempotent_function(data_keyword_argument="command", config=idempotency_config, persistence_store=persistence)
+def create_once(command: dict[str, Any]) -> dict[str, Any]:
+    """Runs once per key while the idempotency record lives; errors are raised so they are never cached."""
+    request = {{ cookiecutter.domain | pascal }}Request.model_validate(command["request"])
+    creation = plan_creation(request, command["idempotency_key"], datetime.now(UTC), OUTBOX_RETENTION)
+    try:
+        store.create_with_event(creation.entity, creation.outbox_event)
+    except AlreadyCreated:
+        # The idempotency record expired but the {{ cookiecutter.domain }} it created did not: the stored one answers.
+        existing = store.get(creation.entity["id"])
+        if not is_same_request(existing, request):
+            raise KeyReusedWithOtherPayload(command["idempotency_key"]) from None
+        metrics.add_metric(name="Replayed", unit=MetricUnit.Count, value=1)
+        return created_response(existing)
+    metrics.add_metric(name="Created", unit=MetricUnit.Count, value=1)
+    return created_response(creation.entity)
+
+
+def _rejected(status_code: int, code: str, message: str, **details: Any) -> Response[dict[str, Any]]:
+    metrics.add_metric(name="Rejected", unit=MetricUnit.Count, value=1)
+    logger.info("request rejected", status_code=status_code, error=code)
+    return error_response(status_code, code, message, **details)
+
+
+@app.exception_handler(RequestValidationError)
+def _invalid_body(error: RequestValidationError) -> Response[dict[str, Any]]:
+    fields = [
+        {"field": ".".join(str(part) for part in detail["loc"] if part != "body"), "message": detail["msg"]}
+        for detail in error.errors()
+    ]
+    return _rejected(400, "invalid_request", "the body is not a valid {{ cookiecutter.domain }}", fields=fields)
+
+
+@app.exception_handler(InvalidIdempotencyKey)
+def _invalid_key(error: InvalidIdempotencyKey) -> Response[dict[str, Any]]:
+    return _rejected(400, "invalid_idempotency_key", str(error))
+
+
+@app.exception_handler([IdempotencyValidationError, KeyReusedWithOtherPayload])
+def _key_reused(_error: Exception) -> Response[dict[str, Any]]:
+    return _rejected(422, "idempotency_key_reused", "this Idempotency-Key was already used with a different body")
+
+
+@app.exception_handler(IdempotencyAlreadyInProgressError)
+def _in_progress(_error: IdempotencyAlreadyInProgressError) -> Response[dict[str, Any]]:
+    response = _rejected(409, "request_in_progress", "a request with this Idempotency-Key is still being processed")
+    response.headers["Retry-After"] = "1"
+    return response
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    idempotency_config.register_lambda_context(context)
+    return app.resolve(event, context)

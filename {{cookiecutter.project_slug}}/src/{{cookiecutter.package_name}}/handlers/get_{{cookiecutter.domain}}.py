@@ -1,0 +1,36 @@
+"""GET /{{ cookiecutter.domain }}s/{id}: the {{ cookiecutter.domain }} with its status and saga progress."""
+
+import os
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from {{ cookiecutter.package_name }}.dal.entities import EntityStore
+from {{ cookiecutter.package_name }}.errors import EntityNotFound
+from {{ cookiecutter.package_name }}.handlers.http import error_response
+from {{ cookiecutter.package_name }}.logic.views import entity_view
+
+logger = Logger()
+tracer = Tracer()
+app = APIGatewayRestResolver()
+store = EntityStore(boto3.client("dynamodb"), os.environ["ENTITY_TABLE_NAME"])
+
+
+@app.get("/{{ cookiecutter.domain }}s/<entity_id>")
+def get_{{ cookiecutter.domain }}(entity_id: str) -> dict[str, Any]:
+    return entity_view(store.get(entity_id))
+
+
+@app.exception_handler(EntityNotFound)
+def _not_found(error: EntityNotFound) -> Response[dict[str, Any]]:
+    return error_response(404, "not_found", f"no {{ cookiecutter.domain }} has the id {error}")
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

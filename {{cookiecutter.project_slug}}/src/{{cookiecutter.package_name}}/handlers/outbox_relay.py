@@ -1,0 +1,51 @@
+"""Outbox stream -> saga: start one execution per outbox event, reporting failed records individually."""
+
+import os
+{%- if cookiecutter.workflow_type == "EXPRESS" %}
+from datetime import timedelta
+{%- endif %}
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+{% if cookiecutter.workflow_type == "EXPRESS" -%}
+from {{ cookiecutter.package_name }}.dal.dispatch_claims import ClaimingStarter
+{% endif -%}
+from {{ cookiecutter.package_name }}.dal.executions import StepFunctionsStarter
+from {{ cookiecutter.package_name }}.logic.dispatch import start_saga
+
+logger = Logger()
+tracer = Tracer()
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+{%- if cookiecutter.workflow_type == "EXPRESS" %}
+# EXPRESS executions are not deduplicated by name: claim each event before starting it.
+starter = ClaimingStarter(
+    boto3.client("dynamodb"),
+    os.environ["DISPATCH_CLAIMS_TABLE_NAME"],
+    StepFunctionsStarter(boto3.client("stepfunctions"), os.environ["STATE_MACHINE_ARN"]),
+    retention=timedelta(days=int(os.environ["DISPATCH_CLAIM_RETENTION_DAYS"])),
+)
+{%- else %}
+# STANDARD executions are deduplicated by name, so the event id alone makes the start idempotent.
+starter = StepFunctionsStarter(boto3.client("stepfunctions"), os.environ["STATE_MACHINE_ARN"])
+{%- endif %}
+
+
+@tracer.capture_method
+def dispatch_record(record: DynamoDBRecord) -> None:
+    if record.dynamodb is None or not record.dynamodb.new_image:
+        raise ValueError(f"stream record {record.event_id} carries no new image")
+    outbox_event = record.dynamodb.new_image
+    outcome = start_saga(outbox_event, starter)
+    logger.info("outbox event relayed", event_id=outbox_event["event_id"], outcome=outcome)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(event=event, record_handler=dispatch_record, processor=processor, context=context)

@@ -1,0 +1,37 @@
+"""One saga step or compensation, chosen by the function's SAGA_ACTION environment variable.
+
+Every step and compensation is its own Lambda function (own role, own alarms, own retries in the
+state machine) sharing this handler. Exceptions propagate: Step Functions sees the class name as
+the error name and applies the definition's Retry and Catch rules.
+"""
+
+import os
+from datetime import UTC, datetime
+from typing import Any, cast
+
+import boto3
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from {{ cookiecutter.package_name }}.dal.entities import PROGRESS_MAP, ActionKind, EntityStore
+from {{ cookiecutter.package_name }}.logic import actions
+from {{ cookiecutter.package_name }}.logic.saga import ActionFunction, run_action
+
+ACTION = os.environ["SAGA_ACTION"]
+KIND = cast(ActionKind, os.environ["SAGA_ACTION_KIND"])
+if KIND not in PROGRESS_MAP:
+    raise RuntimeError(f"SAGA_ACTION_KIND must be one of {sorted(PROGRESS_MAP)}, not {KIND!r}")
+perform: ActionFunction = getattr(actions, ACTION)
+
+logger = Logger()
+tracer = Tracer()
+store = EntityStore(boto3.client("dynamodb"), os.environ["ENTITY_TABLE_NAME"])
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    logger.append_keys(entity_id=event["entity_id"], action=ACTION)
+    outcome = run_action(store, event["entity_id"], ACTION, KIND, perform, datetime.now(UTC))
+    logger.info("saga action finished", outcome=outcome["outcome"])
+    return outcome

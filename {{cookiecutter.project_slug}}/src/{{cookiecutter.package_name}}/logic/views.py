@@ -1,0 +1,19 @@
+"""What GET /{{ cookiecutter.domain }}s/{id} shows of a stored {{ cookiecutter.domain }} (pure, no AWS)."""
+
+from typing import Any
+
+
+def entity_view(entity: dict[str, Any]) -> dict[str, Any]:
+    view = {
+        "id": entity["id"],
+        "status": entity["status"],
+        **entity["request"],
+        "steps": entity["steps"],
+        "compensations": entity["compensations"],
+        "failures": entity["failures"],
+        "created_at": entity["created_at"],
+        "updated_at": entity["updated_at"],
+    }
+    if "failure_reason" in entity:
+        view["failure_reason"] = entity["failure_reason"]
+    return view

@@ -1,0 +1,30 @@
+"""The {{ cookiecutter.domain }} as the API accepts it and the statuses it moves through."""
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+EVENT_TYPE = "{{ cookiecutter.domain | pascal }}Created"
+
+
+class LineItem(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    sku: str = Field(min_length=1, max_length=64)
+    quantity: int = Field(ge=1, le=1000)
+
+
+class {{ cookiecutter.domain | pascal }}Request(BaseModel):
+    """The body of POST /{{ cookiecutter.domain }}s. Replace the fields with your domain's."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    customer_id: str = Field(min_length=1, max_length=64)
+    items: list[LineItem] = Field(min_length=1, max_length=50)
+
+
+class Status(StrEnum):
+    PENDING = "PENDING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    COMPENSATION_FAILED = "COMPENSATION_FAILED"

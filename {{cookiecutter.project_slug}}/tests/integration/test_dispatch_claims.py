@@ -1,0 +1,57 @@
+"""EXPRESS only: the relay claims each event before starting it, so a redelivery starts nothing twice."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from local.deploy import DeployedStack
+from local.events import stream_event
+from tests.integration.conftest import Functions
+from tests.integration.support import executions_named
+
+
+@pytest.fixture
+def relay(functions: Functions) -> Any:
+    return functions.by_handler("outbox_relay")
+
+
+def claim_of(dynamodb: Any, relay: Any, event_id: str) -> dict[str, Any]:
+    table = relay.environment["DISPATCH_CLAIMS_TABLE_NAME"]
+    item: dict[str, Any] = dynamodb.get_item(TableName=table, Key={"event_id": {"S": event_id}})["Item"]
+    return item
+
+
+def test_an_event_is_claimed_then_marked_started(
+    relay: Any, created: tuple[str, list[dict[str, Any]]], dynamodb: Any, stepfunctions: Any, stack: DeployedStack
+) -> None:
+    # Given a new outbox record
+    stream_arn, records = created
+    event_id = records[0]["dynamodb"]["NewImage"]["event_id"]["S"]
+    # When it is relayed, and redelivered
+    assert relay.invoke(stream_event(records, stream_arn)) == {"batchItemFailures": []}
+    assert relay.invoke(stream_event(records, stream_arn)) == {"batchItemFailures": []}
+    # Then its claim says STARTED and one execution exists
+    assert claim_of(dynamodb, relay, event_id)["state"]["S"] == "STARTED"
+    assert len(executions_named(stepfunctions, stack, event_id)) == 1
+
+
+def test_an_event_claimed_moments_ago_by_another_invocation_is_retried_later(
+    relay: Any, created: tuple[str, list[dict[str, Any]]], dynamodb: Any, stepfunctions: Any, stack: DeployedStack
+) -> None:
+    # Given an event another relay invocation claimed just now (it may be starting the execution)
+    stream_arn, records = created
+    event_id = records[0]["dynamodb"]["NewImage"]["event_id"]["S"]
+    dynamodb.put_item(
+        TableName=relay.environment["DISPATCH_CLAIMS_TABLE_NAME"],
+        Item={
+            "event_id": {"S": event_id},
+            "state": {"S": "CLAIMED"},
+            "claimed_at": {"N": str(int(datetime.now(UTC).timestamp()))},
+        },
+    )
+    # When the relay gets the record
+    response = relay.invoke(stream_event(records, stream_arn))
+    # Then it reports the record for a later retry and starts nothing
+    assert response == {"batchItemFailures": [{"itemIdentifier": records[0]["dynamodb"]["SequenceNumber"]}]}
+    assert executions_named(stepfunctions, stack, event_id) == []

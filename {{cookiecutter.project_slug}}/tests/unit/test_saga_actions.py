@@ -1,0 +1,109 @@
+"""Each saga action runs once per ({{ cookiecutter.domain }}, action) and every step list entry has its logic."""
+
+import inspect
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from infra.saga_definition import action_names
+from infra.saga_steps import SAGA_STEPS
+from {{ cookiecutter.package_name }}.dal.entities import PROGRESS_MAP, ActionKind
+from {{ cookiecutter.package_name }}.errors import SagaAlreadyCompensating
+from {{ cookiecutter.package_name }}.logic import actions
+from {{ cookiecutter.package_name }}.logic.saga import ActionContext, run_action
+
+NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+FIRST_STEP = SAGA_STEPS[0]
+
+
+class InMemoryProgress:
+    """The two operations run_action needs, with the conditional write's semantics."""
+
+    def __init__(self, entity: dict[str, Any]) -> None:
+        self.entity = entity
+
+    def get(self, entity_id: str) -> dict[str, Any]:
+        return self.entity
+
+    def record_action(self, entity_id: str, kind: ActionKind, action: str, record: dict[str, Any], now: str) -> bool:
+        progress = self.entity[PROGRESS_MAP[kind]]
+        if action in progress:
+            return False
+        progress[action] = record
+        return True
+
+
+def new_entity() -> dict[str, Any]:
+    return {"id": "e-1", "status": "PENDING", "steps": {}, "compensations": {}, "failures": {}}
+
+
+class CountingAction:
+    def __init__(self) -> None:
+        self.calls: list[ActionContext] = []
+
+    def __call__(self, context: ActionContext) -> dict[str, Any]:
+        self.calls.append(context)
+        return {"reference": context.idempotency_key}
+
+
+def test_every_step_and_compensation_has_an_action_function() -> None:
+    # Given the step list and the actions module
+    # Then each name is a function taking the context
+    for name in action_names(SAGA_STEPS):
+        function = getattr(actions, name, None)
+        assert callable(function), f"add {name}() to logic/actions.py"
+        assert list(inspect.signature(function).parameters) == ["context"]
+
+
+def test_a_step_runs_once_however_often_it_is_invoked() -> None:
+    # Given a new {{ cookiecutter.domain }} and a step's action
+    store, action = InMemoryProgress(new_entity()), CountingAction()
+    # When the step is invoked twice (a Lambda retry or a duplicate execution)
+    first = run_action(store, "e-1", FIRST_STEP.name, "step", action, NOW)
+    second = run_action(store, "e-1", FIRST_STEP.name, "step", action, NOW)
+    # Then the action ran once, its result is recorded with the time, and the retry reports it
+    assert len(action.calls) == 1
+    assert first["outcome"] == "recorded" and second["outcome"] == "already recorded"
+    assert store.entity["steps"][FIRST_STEP.name] == {"result": first["result"], "at": NOW.isoformat()}
+
+
+def test_the_idempotency_key_is_stable_per_entity_and_action() -> None:
+    action = CountingAction()
+    run_action(InMemoryProgress(new_entity()), "e-1", FIRST_STEP.name, "step", action, NOW)
+    run_action(InMemoryProgress(new_entity()), "e-1", FIRST_STEP.name, "step", action, NOW)
+    assert [call.idempotency_key for call in action.calls] == [f"e-1/{FIRST_STEP.name}"] * 2
+
+
+def test_a_step_refuses_to_run_once_the_saga_is_compensating() -> None:
+    # Given a {{ cookiecutter.domain }} whose saga already ran a compensation
+    entity = new_entity()
+    entity["compensations"]["anything"] = {"result": {}, "at": NOW.isoformat()}
+    action = CountingAction()
+    # When a duplicate execution invokes a step
+    with pytest.raises(SagaAlreadyCompensating):
+        run_action(InMemoryProgress(entity), "e-1", FIRST_STEP.name, "step", action, NOW)
+    # Then the step had no effect
+    assert action.calls == []
+
+
+@pytest.mark.parametrize("step", [step for step in SAGA_STEPS if step.compensation], ids=lambda step: step.name)
+def test_a_compensation_with_nothing_to_undo_succeeds_and_records_it(step: Any) -> None:
+    # Given a {{ cookiecutter.domain }} whose step never completed
+    store = InMemoryProgress(new_entity())
+    # When its compensation runs
+    outcome = run_action(store, "e-1", step.compensation, "compensation", getattr(actions, step.compensation), NOW)
+    # Then it succeeds and records that it ran
+    assert outcome["outcome"] == "recorded"
+    assert step.compensation in store.entity["compensations"]
+
+
+@pytest.mark.parametrize("step", [step for step in SAGA_STEPS if step.compensation], ids=lambda step: step.name)
+def test_a_compensation_undoes_what_its_step_recorded(step: Any) -> None:
+    # Given a {{ cookiecutter.domain }} whose step completed
+    store = InMemoryProgress(new_entity())
+    done = run_action(store, "e-1", step.name, "step", getattr(actions, step.name), NOW)
+    # When its compensation runs
+    undone = run_action(store, "e-1", step.compensation, "compensation", getattr(actions, step.compensation), NOW)
+    # Then it undoes that result
+    assert undone["result"]["undone"] == done["result"]["reference"]

@@ -1,0 +1,151 @@
+"""The saga definition agrees with the step list and has the semantics the README promises."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra.saga_definition import (
+    ASL_PATH,
+    MARK_COMPLETED,
+    MARK_FAILED,
+    SagaStep,
+    action_names,
+    build_asl,
+    generated_files,
+    pascal,
+    placeholders,
+    retriable_steps,
+    transitions,
+)
+from infra.saga_steps import SAGA_STEPS
+from infra.settings import SETTINGS
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_STEPS = (
+    SagaStep("reserve_inventory", compensation="release_inventory"),
+    SagaStep("process_payment", compensation="refund_payment"),
+    SagaStep("send_notification"),
+)
+MIXED_STEPS = (
+    SagaStep("reserve_stock", compensation="release_stock"),
+    SagaStep("validate_customer"),
+    SagaStep("charge_card", compensation="refund_card"),
+    SagaStep("notify_customer"),
+    SagaStep("update_crm"),
+)
+STEP_LISTS = {"this project": SAGA_STEPS, "default": DEFAULT_STEPS, "mixed": MIXED_STEPS}
+
+
+def path_after_failure(asl: dict[str, Any], failed_state: str) -> list[str]:
+    """The states a failure at ``failed_state`` runs, following its Catch and then each Next to the end."""
+    state = asl["States"][failed_state]
+    current = state["Catch"][0]["Next"]
+    visited = []
+    while "Next" in asl["States"][current]:
+        visited.append(current)
+        current = asl["States"][current]["Next"]
+    return [*visited, current]
+
+
+def test_checked_in_asl_and_diagram_match_the_step_list() -> None:
+    # Given the step list and the files generated from it
+    expected = generated_files(PROJECT_ROOT, SAGA_STEPS, dlq_enabled=SETTINGS.dlq_enabled)
+    # When the checked-in files are compared with what the step list generates
+    stale = [str(path) for path, content in expected.items() if path.read_text(encoding="utf-8") != content]
+    # Then none has drifted
+    assert stale == [], "run `make asl`"
+
+
+@pytest.mark.parametrize("steps", STEP_LISTS.values(), ids=STEP_LISTS.keys())
+@pytest.mark.parametrize("dlq_enabled", [True, False], ids=["dlq", "no-dlq"])
+def test_every_transition_targets_an_existing_state_and_every_state_is_reachable(
+    steps: tuple[SagaStep, ...], dlq_enabled: bool
+) -> None:
+    # Given the definition generated from a step list
+    asl = build_asl(steps, dlq_enabled=dlq_enabled)
+    edges = transitions(asl)
+    # When its transitions are followed from StartAt
+    reachable, frontier = set(), [asl["StartAt"]]
+    while frontier:
+        state = frontier.pop()
+        if state not in reachable:
+            reachable.add(state)
+            frontier.extend(target for source, target, _ in edges if source == state)
+    # Then every target exists and every state can be reached
+    assert {target for _, target, _ in edges} <= set(asl["States"])
+    assert reachable == set(asl["States"])
+
+
+@pytest.mark.parametrize("steps", STEP_LISTS.values(), ids=STEP_LISTS.keys())
+def test_a_failing_step_compensates_itself_and_every_earlier_compensatable_step_in_reverse(
+    steps: tuple[SagaStep, ...],
+) -> None:
+    # Given a definition and the steps that can fail the saga
+    asl = build_asl(steps, dlq_enabled=True)
+    pivotal = [(index, step) for index, step in enumerate(steps) if step.name not in retriable_steps(steps)]
+    for index, step in pivotal:
+        # When that step fails
+        path = path_after_failure(asl, pascal(step.name))
+        # Then exactly the compensations up to and including it run, newest first, and the entity is marked FAILED
+        expected = [pascal(s.compensation) for s in reversed(steps[: index + 1]) if s.compensation]
+        assert path == [*expected, MARK_FAILED, "Saga failed"]
+
+
+def test_the_default_saga_runs_in_order_and_compensates_as_documented() -> None:
+    # Given the template's default steps
+    asl = build_asl(DEFAULT_STEPS, dlq_enabled=True)
+    # Then the happy path and both compensation entries are the documented ones
+    assert asl["StartAt"] == "ReserveInventory"
+    assert asl["States"]["ReserveInventory"]["Next"] == "ProcessPayment"
+    assert asl["States"]["ProcessPayment"]["Next"] == "SendNotification"
+    assert asl["States"]["SendNotification"]["Next"] == MARK_COMPLETED
+    assert path_after_failure(asl, "ProcessPayment")[:2] == ["RefundPayment", "ReleaseInventory"]
+    assert path_after_failure(asl, "ReserveInventory")[:1] == ["ReleaseInventory"]
+
+
+@pytest.mark.parametrize("dlq_enabled", [True, False], ids=["dlq", "no-dlq"])
+def test_an_exhausted_retriable_step_is_recorded_and_the_saga_still_completes(dlq_enabled: bool) -> None:
+    # Given a saga whose last steps have no compensation
+    asl = build_asl(MIXED_STEPS, dlq_enabled=dlq_enabled)
+    assert retriable_steps(MIXED_STEPS) == {"notify_customer", "update_crm"}
+    # When a retriable step exhausts its retries
+    path = path_after_failure(asl, "NotifyCustomer")
+    # Then its failure is recorded (and queued with a DLQ), no compensation runs, and the saga completes
+    recorded = ["Record NotifyCustomer failure", *(["Report NotifyCustomer failure"] if dlq_enabled else [])]
+    assert path[: len(recorded) + 1] == [*recorded, "UpdateCrm"]
+    assert path[-2:] == [MARK_COMPLETED, "Saga completed"]
+    assert not {pascal(step.compensation) for step in MIXED_STEPS if step.compensation} & set(path)
+
+
+def test_only_transient_lambda_errors_are_retried_for_steps_that_can_fail_the_saga() -> None:
+    # Given the default definition
+    retriers = build_asl(DEFAULT_STEPS, dlq_enabled=True)["States"]["ProcessPayment"]["Retry"]
+    # Then no retrier matches business errors
+    retried = {error for retrier in retriers for error in retrier["ErrorEquals"]}
+    assert retried and all(error.startswith("Lambda.") for error in retried)
+
+
+def test_a_saga_without_compensations_fails_instead_of_completing() -> None:
+    # Given steps none of which can be compensated (there is no pivot, so none is retriable)
+    steps = (SagaStep("charge_card"), SagaStep("ship"))
+    # When the second one fails
+    path = path_after_failure(build_asl(steps, dlq_enabled=False), "Ship")
+    # Then the saga ends FAILED
+    assert path == [MARK_FAILED, "Saga failed"]
+
+
+def test_placeholders_name_one_function_per_action_plus_the_table_and_queue() -> None:
+    names = placeholders(DEFAULT_STEPS, dlq_enabled=True)
+    assert names == {f"{pascal(action)}FunctionArn" for action in action_names(DEFAULT_STEPS)} | {
+        "EntityTableName",
+        "RetriableFailuresQueueUrl",
+    }
+    assert "RetriableFailuresQueueUrl" not in placeholders(DEFAULT_STEPS, dlq_enabled=False)
+
+
+def test_the_checked_in_asl_is_json_with_the_final_status_written_by_dynamodb() -> None:
+    asl = json.loads((PROJECT_ROOT / ASL_PATH).read_text(encoding="utf-8"))
+    assert asl["States"][MARK_COMPLETED]["Resource"] == "arn:aws:states:::dynamodb:updateItem"
+    assert asl["States"][MARK_FAILED]["Resource"] == "arn:aws:states:::dynamodb:updateItem"
