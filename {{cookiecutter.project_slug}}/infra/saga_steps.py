@@ -9,6 +9,7 @@ function for every new name in ``src/{{ cookiecutter.package_name }}/logic/actio
 from infra.saga_definition import SagaStep
 
 SAGA_STEPS: tuple[SagaStep, ...] = (
+    # Order matters: steps run top to bottom, compensations bottom to top.
 {%- for step in cookiecutter.saga_steps | saga_steps %}
     SagaStep({{ step.name | tojson }}{% if step.compensation %}, compensation={{ step.compensation | tojson }}{% endif %}),
 {%- endfor %}

@@ -5,13 +5,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-
+{% set infra_imports %}
 from infra.saga_definition import action_names
 from infra.saga_steps import SAGA_STEPS
+{%- endset %}
+{%- set package_imports %}
 from {{ cookiecutter.package_name }}.dal.entities import PROGRESS_MAP, ActionKind
 from {{ cookiecutter.package_name }}.errors import SagaAlreadyCompensating
 from {{ cookiecutter.package_name }}.logic import actions
 from {{ cookiecutter.package_name }}.logic.saga import ActionContext, run_action
+{%- endset %}
+{#- isort orders first-party imports by module name, so the block order depends on the package name. #}
+{%- if cookiecutter.package_name < "infra" %}{{ package_imports }}{{ infra_imports }}{% else %}{{ infra_imports }}{{ package_imports }}{% endif %}
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 FIRST_STEP = SAGA_STEPS[0]

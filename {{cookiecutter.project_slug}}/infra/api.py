@@ -1,0 +1,116 @@
+"""The REST API: POST /<collection> (idempotent create) and GET /<collection>/{id}."""
+
+from aws_cdk import Duration
+from aws_cdk import aws_apigateway as apigateway
+from constructs import Construct
+
+from infra.functions import FunctionFactory, log_group
+from infra.saga_definition import pascal
+from infra.settings import ServiceSettings
+from infra.storage import Storage
+
+IDEMPOTENCY_KEY_HEADER = "method.request.header.Idempotency-Key"
+# API Gateway gives up after 29 s; a shorter Lambda timeout returns the function's own error instead.
+API_FUNCTION_TIMEOUT = Duration.seconds(15)
+
+
+class Api(Construct):
+    def __init__(
+        self, scope: Construct, id: str, *, settings: ServiceSettings, functions: FunctionFactory, storage: Storage
+    ) -> None:
+        super().__init__(scope, id)
+        entity = pascal(settings.domain)
+        handlers = f"{settings.package_name}.handlers"
+
+        self.create_function = functions.create(
+            self,
+            f"Create{entity}Function",
+            handler=f"{handlers}.create_{settings.domain}.handler",
+            description=f"POST /{settings.collection}: stores the {settings.domain} and its outbox event, idempotently",
+            environment={
+                "ENTITY_TABLE_NAME": storage.entity_table.table_name,
+                "OUTBOX_TABLE_NAME": storage.outbox_table.table_name,
+                "IDEMPOTENCY_TABLE_NAME": storage.idempotency_table.table_name,
+                "IDEMPOTENCY_TTL_SECONDS": str(settings.idempotency_ttl_hours * 3600),
+                "OUTBOX_RETENTION_DAYS": str(settings.outbox_retention_days),
+            },
+            timeout=API_FUNCTION_TIMEOUT,
+        )
+        # The Powertools persistence layer's calls.
+        storage.idempotency_table.grant(
+            self.create_function, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"
+        )
+        # The two Puts of the create transaction; GetItem answers a retry that outlived its idempotency record.
+        storage.entity_table.grant(self.create_function, "dynamodb:PutItem", "dynamodb:GetItem")
+        storage.outbox_table.grant(self.create_function, "dynamodb:PutItem")
+
+        self.get_function = functions.create(
+            self,
+            f"Get{entity}Function",
+            handler=f"{handlers}.get_{settings.domain}.handler",
+            description=f"GET /{settings.collection}/<id>: the {settings.domain} and the progress of its saga",
+            environment={"ENTITY_TABLE_NAME": storage.entity_table.table_name},
+            timeout=API_FUNCTION_TIMEOUT,
+        )
+        storage.entity_table.grant(self.get_function, "dynamodb:GetItem")
+
+        access_logs = log_group(self, "AccessLogs")
+        self.rest_api = apigateway.RestApi(
+            self,
+            f"{pascal(settings.collection)}Api",
+            rest_api_name=settings.service_name,
+            description=f"{settings.service_name}: idempotent intake of {settings.collection}",
+            endpoint_types=[apigateway.EndpointType.REGIONAL],
+            cloud_watch_role=False,
+            deploy_options=apigateway.StageOptions(
+                tracing_enabled=settings.tracing_enabled,
+                access_log_destination=apigateway.LogGroupLogDestination(access_logs),
+                access_log_format=apigateway.AccessLogFormat.json_with_standard_fields(
+                    caller=True,
+                    http_method=True,
+                    ip=True,
+                    protocol=True,
+                    request_time=True,
+                    resource_path=True,
+                    response_length=True,
+                    status=True,
+                    user=True,
+                ),
+            ),
+            default_method_options=apigateway.MethodOptions(
+                authorization_type=(
+                    apigateway.AuthorizationType.IAM
+                    if settings.api_auth == "iam"
+                    else apigateway.AuthorizationType.NONE
+                )
+            ),
+        )
+        validator = self.rest_api.add_request_validator(
+            "RequestValidator", validate_request_body=True, validate_request_parameters=True
+        )
+        # Rejects anything but a JSON object before it costs an invocation; the function validates the fields.
+        request_model = self.rest_api.add_model(
+            f"{entity}Request",
+            content_type="application/json",
+            schema=apigateway.JsonSchema(
+                schema=apigateway.JsonSchemaVersion.DRAFT4, type=apigateway.JsonSchemaType.OBJECT
+            ),
+        )
+
+        # Replaced by the stack's ApiUrl output, whose name carries no hash that changes with the construct path.
+        self.rest_api.node.try_remove_child("Endpoint")
+
+        collection = self.rest_api.root.add_resource(settings.collection)
+        collection.add_method(
+            "POST",
+            apigateway.LambdaIntegration(self.create_function, allow_test_invoke=False),
+            request_parameters={IDEMPOTENCY_KEY_HEADER: True},
+            request_models={"application/json": request_model},
+            request_validator=validator,
+        )
+        collection.add_resource("{id}").add_method(
+            "GET",
+            apigateway.LambdaIntegration(self.get_function, allow_test_invoke=False),
+            request_parameters={"method.request.path.id": True},
+            request_validator=validator,
+        )

@@ -1,0 +1,112 @@
+"""The saga: one function per step and compensation, orchestrated by the generated ASL."""
+
+from pathlib import Path
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from infra.functions import FunctionFactory, log_group
+from infra.saga_definition import (
+    ASL_PATH,
+    ENTITY_TABLE_PLACEHOLDER,
+    RETRIABLE_FAILURES_QUEUE_PLACEHOLDER,
+    SagaStep,
+    action_names,
+    function_arn_placeholder,
+    pascal,
+    placeholders,
+)
+from infra.settings import ServiceSettings
+from infra.storage import Storage
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ACTION_TIMEOUT = Duration.seconds(30)
+
+
+class Saga(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        settings: ServiceSettings,
+        steps: tuple[SagaStep, ...],
+        functions: FunctionFactory,
+        storage: Storage,
+    ) -> None:
+        super().__init__(scope, id)
+        compensations = {step.compensation for step in steps if step.compensation}
+        self.action_functions: dict[str, lambda_.Function] = {}
+        for action in action_names(steps):
+            kind = "compensation" if action in compensations else "step"
+            function = functions.create(
+                self,
+                f"{pascal(action)}Function",
+                handler=f"{settings.package_name}.handlers.saga_action.handler",
+                description=f"Saga {kind} {action} ({settings.domain} saga)",
+                environment={
+                    "SAGA_ACTION": action,
+                    "SAGA_ACTION_KIND": kind,
+                    "ENTITY_TABLE_NAME": storage.entity_table.table_name,
+                },
+                timeout=ACTION_TIMEOUT,
+            )
+            # The action's conditional write is both its idempotency guard and its progress record.
+            storage.entity_table.grant(function, "dynamodb:GetItem", "dynamodb:UpdateItem")
+            self.action_functions[action] = function
+
+        available = {
+            function_arn_placeholder(action): function.function_arn
+            for action, function in self.action_functions.items()
+        }
+        available[ENTITY_TABLE_PLACEHOLDER] = storage.entity_table.table_name
+        if storage.retriable_failures_queue:
+            available[RETRIABLE_FAILURES_QUEUE_PLACEHOLDER] = storage.retriable_failures_queue.queue_url
+        # Exactly the ASL's placeholders: a missing value fails here, at synth, rather than at deploy time.
+        substitutions = {
+            name: available[name] for name in sorted(placeholders(steps, dlq_enabled=settings.dlq_enabled))
+        }
+
+        express = settings.workflow_type == "EXPRESS"
+        self.state_machine = sfn.StateMachine(
+            self,
+            f"{pascal(settings.domain)}Saga",
+            # from_string keeps the definition inline, where cfn-lint and the local runtime can read it.
+            definition_body=sfn.DefinitionBody.from_string((PROJECT_ROOT / ASL_PATH).read_text(encoding="utf-8")),
+            definition_substitutions=substitutions,
+            state_machine_type=sfn.StateMachineType.EXPRESS if express else sfn.StateMachineType.STANDARD,
+            tracing_enabled=settings.tracing_enabled,
+            # Express executions have no history outside CloudWatch Logs; Standard keeps its own for 90 days.
+            logs=(
+                sfn.LogOptions(
+                    # Under this prefix the log delivery does not grow the account's 5 KB log resource policy.
+                    destination=log_group(
+                        self,
+                        "ExecutionLogs",
+                        log_group_name=f"/aws/vendedlogs/states/{Stack.of(self).stack_name}-{settings.domain}-saga",
+                    ),
+                    level=sfn.LogLevel.ALL,
+                    include_execution_data=False,
+                )
+                if express
+                else None
+            ),
+        )
+        # Granted on the unqualified ARNs the ASL invokes; grant_invoke would add every version and alias too.
+        self.state_machine.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["lambda:InvokeFunction"],
+                resources=[function.function_arn for function in self.action_functions.values()],
+            )
+        )
+        # The final status is written by the state machine itself, with no Lambda in between.
+        self.state_machine.add_to_role_policy(
+            iam.PolicyStatement(actions=["dynamodb:UpdateItem"], resources=[storage.entity_table.table_arn])
+        )
+        if storage.retriable_failures_queue:
+            self.state_machine.add_to_role_policy(
+                iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[storage.retriable_failures_queue.queue_arn])
+            )

@@ -1,0 +1,65 @@
+"""The service's one stack: wires the constructs together and names the outputs other tools read."""
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack, Tags
+from constructs import Construct
+
+from infra.api import Api
+from infra.functions import FunctionFactory
+from infra.monitoring import Monitoring
+from infra.nag import acknowledge_findings
+from infra.outbox_relay import OutboxRelay
+from infra.saga import Saga
+from infra.saga_definition import SagaStep
+from infra.settings import ServiceSettings
+from infra.storage import Storage
+
+
+class ServiceStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        settings: ServiceSettings,
+        saga_steps: tuple[SagaStep, ...],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, id, **kwargs)
+        Tags.of(self).add("service", settings.service_name)
+        functions = FunctionFactory(self, settings)
+        self.storage = Storage(self, "Storage", settings=settings, steps=saga_steps)
+        self.saga = Saga(self, "Saga", settings=settings, steps=saga_steps, functions=functions, storage=self.storage)
+        self.relay = OutboxRelay(
+            self,
+            "OutboxRelay",
+            settings=settings,
+            functions=functions,
+            storage=self.storage,
+            state_machine=self.saga.state_machine,
+        )
+        self.api = Api(self, "Api", settings=settings, functions=functions, storage=self.storage)
+        self.monitoring = Monitoring(
+            self,
+            "Monitoring",
+            state_machine=self.saga.state_machine,
+            functions=functions.functions,
+            relay_function=self.relay.function,
+            failure_queues=self.storage.failure_queues,
+        )
+        acknowledge_findings(
+            self,
+            settings=settings,
+            storage=self.storage,
+            api=self.api,
+            functions=functions.functions,
+            state_machine=self.saga.state_machine,
+        )
+
+        CfnOutput(self, "ApiUrl", value=self.api.rest_api.url, description="Base URL of the REST API")
+        CfnOutput(self, "StateMachineArn", value=self.saga.state_machine.state_machine_arn)
+        CfnOutput(self, "EntityTableName", value=self.storage.entity_table.table_name)
+        CfnOutput(self, "OutboxTableName", value=self.storage.outbox_table.table_name)
+        for queue in self.storage.failure_queues:
+            CfnOutput(self, f"{queue.node.id}Url", value=queue.queue_url)
