@@ -25,7 +25,7 @@ OPTIONAL_FILES = {
 
 
 def files_to_remove(options: dict[str, str]) -> list[Path]:
-    paths = []
+    paths: list[Path] = []
     for option, kept_for in OPTIONAL_FILES.items():
         for value, templates in kept_for.items():
             if options[option] != value:

@@ -19,6 +19,8 @@ SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 SLUG = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d$")
 MAX_NAME_LENGTH = 40
+# The slug names the CloudFormation stack, whose resource names AWS truncates past this.
+MAX_SLUG_LENGTH = 64
 # The domain appears in routes, class names and docstrings; longer names would break line limits.
 MAX_DOMAIN_LENGTH = 24
 CHOICES = {
@@ -52,7 +54,8 @@ def parse_saga_steps(text: str) -> list[SagaStep]:
     names = [name for step in steps for name in (step.name, step.compensation) if name]
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
-        raise OptionError(f"saga_steps: each step and compensation needs its own name; repeated: {', '.join(duplicates)}")
+        repeated = ", ".join(duplicates)
+        raise OptionError(f"saga_steps: each step and compensation needs its own name; repeated: {repeated}")
     return steps
 
 
@@ -76,18 +79,22 @@ def _check_identifier(option: str, value: str, max_length: int = MAX_NAME_LENGTH
 
 def _positive_int(option: str, value: object) -> int:
     text = str(value).strip()
-    if not text.isdigit() or int(text) <= 0:
+    # isdigit() alone accepts superscripts such as "2⁴", which int() rejects.
+    if not (text.isascii() and text.isdigit()) or int(text) <= 0:
         raise OptionError(f"{option}: {value!r} must be a positive whole number")
     return int(text)
 
 
 def validate(options: dict[str, object]) -> None:
     """Raise OptionError for the first option the template cannot render."""
-    if not str(options["project_name"]).strip():
-        raise OptionError("project_name: must not be empty")
+    if not any(character.isalnum() for character in str(options["project_name"])):
+        raise OptionError("project_name: must contain at least one letter or digit")
     slug = str(options["project_slug"])
-    if not SLUG.match(slug) or len(slug) > 64:
-        raise OptionError(f"project_slug: {slug!r} must be lowercase letters and digits separated by single dashes (at most 64)")
+    if not SLUG.match(slug) or len(slug) > MAX_SLUG_LENGTH:
+        raise OptionError(
+            f"project_slug: {slug!r} must be lowercase letters and digits separated by single dashes"
+            f" (at most {MAX_SLUG_LENGTH})"
+        )
     _check_identifier("package_name", str(options["package_name"]))
     _check_identifier("domain", str(options["domain"]), MAX_DOMAIN_LENGTH)
     parse_saga_steps(str(options["saga_steps"]))

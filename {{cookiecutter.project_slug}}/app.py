@@ -1,6 +1,9 @@
 """CDK entry point (`cdk synth` and `cdk deploy` run `python app.py`): one environment-agnostic stack, nag-checked."""
 
+import json
+import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
@@ -28,5 +31,14 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
     return app
 
 
+def cli_context() -> dict[str, Any] | None:
+    """cdk.json's context when run as `python app.py`; under the CDK CLI the context arrives in CDK_CONTEXT_JSON."""
+    if "CDK_CONTEXT_JSON" in os.environ:
+        return None
+    context: dict[str, Any] = json.loads((Path(__file__).parent / "cdk.json").read_text(encoding="utf-8"))["context"]
+    return context
+
+
 if __name__ == "__main__":
-    build_app().synth()
+    # `python app.py` (make synth, the local runtime) builds the same template as `cdk synth`, into ./cdk.out.
+    build_app(cli_context(), outdir=os.environ.get("CDK_OUTDIR", "cdk.out")).synth()

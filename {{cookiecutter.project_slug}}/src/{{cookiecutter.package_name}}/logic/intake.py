@@ -5,7 +5,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from {{ cookiecutter.package_name }}.models import EVENT_TYPE, {{ cookiecutter.domain | pascal }}Request, Status
+{# isort orders the imported classes by name, so their order depends on the domain. -#}
+{% set request_class = (cookiecutter.domain | pascal) ~ "Request" -%}
+from {{ cookiecutter.package_name }}.models import EVENT_TYPE, {% if request_class < "Status" %}{{ request_class }}, Status{% else %}Status, {{ request_class }}{% endif %}
 
 # Fixed namespaces make ids a pure function of the Idempotency-Key: a retry that arrives after the
 # idempotency record expired derives the same ids, and the conditional writes reject the duplicate.

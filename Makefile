@@ -1,0 +1,43 @@
+# The template's own commands. A fresh machine needs only python3 (3.11+) and Node.js 20 (jsii runs
+# aws-cdk-lib on it); everything else comes from requirements.txt into .venv.
+
+PYTHON_BOOTSTRAP ?= python3
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+# Touched after a successful install: newer requirements.txt means the venv is stale and is updated.
+INSTALLED := $(VENV)/.installed-requirements
+# The default service's directory: cookiecutter.json's default project_name, slugified.
+DEMO := build/orders-service
+PYTEST_ARGS ?=
+
+# Node 20 is past jsii's end of life; its warning box would bury the output of every synth.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+
+.PHONY: demo test lint clean
+
+$(INSTALLED): requirements.txt
+	@$(PYTHON_BOOTSTRAP) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "$(PYTHON_BOOTSTRAP) must be Python 3.11 or newer (set PYTHON_BOOTSTRAP=...)"; exit 1; }
+	test -x $(PYTHON) || $(PYTHON_BOOTSTRAP) -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+# Render the default service into build/ and run it: its own tests, then a synth with cdk-nag.
+demo: $(INSTALLED)
+	rm -rf $(DEMO)
+	$(VENV)/bin/cookiecutter --no-input -o build .
+	$(MAKE) -C $(DEMO) test PYTHON=$(abspath $(PYTHON))
+	$(MAKE) -C $(DEMO) synth PYTHON=$(abspath $(PYTHON))
+	@echo "The default service is in $(DEMO); see its README.md."
+
+test: $(INSTALLED)
+	$(PYTHON) -m pytest $(PYTEST_ARGS)
+
+lint: $(INSTALLED)
+	$(PYTHON) -m ruff check hooks tests local_extensions.py
+	$(PYTHON) -m ruff format --check hooks tests local_extensions.py
+	$(PYTHON) -m mypy
+
+clean:
+	rm -rf build .pytest_cache .ruff_cache .mypy_cache
+	find . -path ./.venv -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +

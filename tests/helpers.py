@@ -1,0 +1,167 @@
+"""What the template's tests share: where things are, how to render, and the environment tools run in."""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import json
+import os
+import runpy
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from cookiecutter.generate import generate_context
+from cookiecutter.main import cookiecutter
+from cookiecutter.prompt import prompt_for_config
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+COOKIECUTTER_JSON: dict[str, object] = json.loads((REPO_ROOT / "cookiecutter.json").read_text())
+# Keys starting with "_" are cookiecutter settings (extensions, prompts), not questions.
+OPTIONS: tuple[str, ...] = tuple(key for key in COOKIECUTTER_JSON if not key.startswith("_"))
+CHOICES: dict[str, tuple[str, ...]] = {
+    key: tuple(str(value) for value in values)
+    for key, values in COOKIECUTTER_JSON.items()
+    if isinstance(values, list) and not key.startswith("_")
+}
+# Every tool runs from the environment that runs the tests (the repo's .venv under `make test`), so the
+# versions checked are the pinned ones. Not resolved: .venv/bin/python is a symlink to the base interpreter.
+PYTHON = sys.executable
+# mypy analyses aws-cdk-lib in ~65 s cold and reuses that in ~1 s warm; one cache for every rendered project
+# (and the template's own lint) keeps the matrix fast. mypy revalidates cached modules by content hash.
+MYPY_CACHE_DIR = REPO_ROOT / ".mypy_cache"
+
+
+@functools.cache
+def load_hook(name: str) -> ModuleType:
+    """hooks/<name>.py as a module (pre_gen_project is the single definition of what a valid option is)."""
+    # The hook is a script cookiecutter renders, not a package module, so it is imported by path; it is valid
+    # Python before rendering because the options arrive through a Jinja expression inside a string.
+    spec = importlib.util.spec_from_file_location(f"{name}_under_test", REPO_ROOT / "hooks" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    # dataclasses look their defining module up in sys.modules while it executes.
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def tool_env(**extra: str) -> dict[str, str]:
+    """The environment for tools run on a rendered project.
+
+    AWS_* and CDK_* variables are dropped so nothing the developer exported (credentials, a profile, a
+    default account) can make a check reach a real AWS account or change what is synthesized.
+    """
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "CDK_"))}
+    env.update(
+        # Node 20 is past jsii's end of life; the warning box would bury the real output.
+        JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20",
+        MYPY_CACHE_DIR=str(MYPY_CACHE_DIR),
+        # Tools must not leave bytecode in the rendered tree: the leftover checks read every file.
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    env.update(extra)
+    return env
+
+
+def write_cookiecutter_config(directory: Path) -> Path:
+    """A cookiecutter user config that keeps replay files in ``directory``.
+
+    Without it cookiecutter would read the developer's ~/.cookiecutterrc (whose default_context overrides
+    the template's defaults) and write replay files into their home directory.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    config = directory / "cookiecutter-config.yaml"
+    config.write_text(
+        f"cookiecutters_dir: {json.dumps(str(directory / 'cookiecutters'))}\n"
+        f"replay_dir: {json.dumps(str(directory / 'replay'))}\n"
+    )
+    return config
+
+
+def render(output_dir: Path, config_file: Path, extra_context: Mapping[str, str] | None = None) -> Path:
+    """Render the template through cookiecutter's API; returns the generated project's directory."""
+    project = cookiecutter(
+        str(REPO_ROOT),
+        no_input=True,
+        extra_context=dict(extra_context or {}),
+        output_dir=str(output_dir),
+        config_file=str(config_file),
+    )
+    return Path(project)
+
+
+def render_cli(
+    output_dir: Path,
+    config_file: Path,
+    extra_context: Mapping[str, str] | None = None,
+    *,
+    answers: Sequence[str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Render the template through cookiecutter's command line (its CLI entry point), as a user would.
+
+    With ``answers`` the prompts are answered one line each from stdin; otherwise ``--no-input`` is used.
+    """
+    command = [PYTHON, "-m", "cookiecutter", "--config-file", str(config_file), "--output-dir", str(output_dir)]
+    if answers is None:
+        command.append("--no-input")
+    command.append(str(REPO_ROOT))
+    command.extend(f"{key}={value}" for key, value in (extra_context or {}).items())
+    return subprocess.run(
+        command,
+        input="".join(f"{answer}\n" for answer in answers) if answers is not None else None,
+        capture_output=True,
+        text=True,
+        env=tool_env(),
+        timeout=120,
+        check=False,
+    )
+
+
+@contextmanager
+def _template_importable() -> Iterator[None]:
+    # cookiecutter.json names local_extensions in "_extensions"; cookiecutter imports it from the repo.
+    saved = list(sys.path)
+    sys.path.insert(0, str(REPO_ROOT))
+    try:
+        yield
+    finally:
+        sys.path[:] = saved
+
+
+def resolve_options(extra_context: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Every option's final value as cookiecutter computes it (derived defaults such as the slug included)."""
+    with _template_importable():
+        context = generate_context(
+            context_file=str(REPO_ROOT / "cookiecutter.json"), extra_context=dict(extra_context or {})
+        )
+        resolved = prompt_for_config(context, no_input=True)
+    return {key: str(resolved[key]) for key in OPTIONS}
+
+
+def file_tree(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` by relative POSIX path, for comparing two renders byte for byte."""
+    return {path.relative_to(root).as_posix(): path.read_bytes() for path in sorted(root.rglob("*")) if path.is_file()}
+
+
+def tree_differences(actual: Path, expected: Path) -> list[str]:
+    """The relative paths whose presence or bytes differ between two rendered trees, marked by how."""
+    actual_files, expected_files = file_tree(actual), file_tree(expected)
+    return [
+        f"{'missing' if path not in actual_files else 'extra' if path not in expected_files else 'differs'}: {path}"
+        for path in sorted(actual_files.keys() | expected_files.keys())
+        if actual_files.get(path) != expected_files.get(path)
+    ]
+
+
+def generated_settings(project: Path) -> Any:
+    """The ``SETTINGS`` object of a rendered project (infra/settings.py is standard library only)."""
+    return runpy.run_path(str(project / "infra" / "settings.py"))["SETTINGS"]
+
+
+def files_under(directory: Path) -> list[Path]:
+    return [path for path in directory.rglob("*") if path.is_file()] if directory.exists() else []

@@ -1,0 +1,147 @@
+"""Unit tests of hooks/pre_gen_project.py: every bad value is named in the message, every good one passes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.helpers import CHOICES, load_hook, resolve_options
+
+hook = load_hook("pre_gen_project")
+DEFAULTS = resolve_options()
+
+
+def options_with(**changes: str) -> dict[str, Any]:
+    return {**DEFAULTS, **changes}
+
+
+def test_given_the_defaults_when_validated_then_they_pass() -> None:
+    hook.validate(options_with())
+
+
+GOOD_VALUES = [
+    pytest.param("saga_steps", "send_email", id="one-plain-step"),
+    pytest.param("saga_steps", "charge_card:refund_card", id="one-compensatable-step"),
+    pytest.param("saga_steps", ", ".join(f"step_{n}" for n in range(10)), id="ten-steps"),
+    pytest.param("saga_steps", "  reserve_seat :  release_seat ,send_ticket  ", id="steps-with-spaces"),
+    pytest.param("saga_steps", "step2:undo_step2", id="steps-with-digits"),
+    pytest.param("domain", "line_item", id="two-word-domain"),
+    pytest.param("package_name", "billing_core2", id="package-with-digit"),
+    pytest.param("project_slug", "a", id="one-letter-slug"),
+    pytest.param("project_slug", "billing-api-2", id="slug-with-digit"),
+    pytest.param("project_name", "ACME Payments: Refund Desk!", id="punctuated-project-name"),
+    pytest.param("idempotency_ttl_hours", "1", id="ttl-one-hour"),
+    pytest.param("idempotency_ttl_hours", " 48 ", id="ttl-with-spaces"),
+    pytest.param("outbox_retention_days", "3650", id="retention-ten-years"),
+    pytest.param("aws_region", "eu-central-1", id="region-eu-central-1"),
+    pytest.param("aws_region", "us-gov-west-1", id="region-govcloud"),
+    pytest.param("aws_region", "ap-southeast-2", id="region-sydney"),
+    *(pytest.param(option, value, id=f"{option}-{value}") for option, values in CHOICES.items() for value in values),
+]
+
+
+@pytest.mark.parametrize(("option", "value"), GOOD_VALUES)
+def test_given_a_good_value_when_validated_then_it_passes(option: str, value: str) -> None:
+    hook.validate(options_with(**{option: value}))
+
+
+# (option, value, a fragment of the reason the message must give)
+BAD_VALUES = [
+    pytest.param("saga_steps", "", "at least one step", id="no-steps"),
+    pytest.param("saga_steps", "   ", "at least one step", id="blank-steps"),
+    pytest.param("saga_steps", ", ".join(f"step_{n}" for n in range(11)), "at most 10", id="eleven-steps"),
+    pytest.param("saga_steps", "ReserveInventory", "snake_case", id="step-in-pascal-case"),
+    pytest.param("saga_steps", "reserve-inventory", "snake_case", id="step-with-dash"),
+    pytest.param("saga_steps", "reserve__inventory", "snake_case", id="step-with-double-underscore"),
+    pytest.param("saga_steps", "1st_step", "snake_case", id="step-starting-with-digit"),
+    pytest.param("saga_steps", "reserve inventory", "snake_case", id="step-with-space"),
+    pytest.param("saga_steps", "reserve_inventory,, send_email", "snake_case", id="empty-step-between-commas"),
+    pytest.param("saga_steps", "reserve_inventory, send_email,", "snake_case", id="trailing-comma"),
+    pytest.param("saga_steps", "reserve_inventory:", "snake_case", id="empty-compensation"),
+    pytest.param("saga_steps", "charge:refund:notify", "more than one ':'", id="two-colons"),
+    pytest.param("saga_steps", "import", "keyword", id="step-is-a-keyword"),
+    pytest.param("saga_steps", "charge_card:match", "keyword", id="compensation-is-a-soft-keyword"),
+    pytest.param("saga_steps", "send_email, send_email", "repeated: send_email", id="duplicate-step"),
+    pytest.param(
+        "saga_steps",
+        "charge_card:refund_card, refund_card",
+        "repeated: refund_card",
+        id="compensation-named-like-a-step",
+    ),
+    pytest.param(
+        "saga_steps",
+        "charge_card:undo, reserve_seat:undo",
+        "repeated: undo",
+        id="compensation-shared-by-two-steps",
+    ),
+    pytest.param("saga_steps", "charge_card:charge_card", "repeated: charge_card", id="step-compensates-itself"),
+    pytest.param("saga_steps", "a" * 41, "longer than 40", id="step-name-too-long"),
+    pytest.param("domain", "Order", "snake_case", id="domain-capitalised"),
+    pytest.param("domain", "line-item", "snake_case", id="domain-with-dash"),
+    pytest.param("domain", "", "snake_case", id="domain-empty"),
+    pytest.param("domain", "class", "keyword", id="domain-is-a-keyword"),
+    pytest.param("domain", "a" * 25, "longer than 24", id="domain-too-long"),
+    pytest.param("package_name", "orders-service", "snake_case", id="package-with-dash"),
+    pytest.param("package_name", "2orders", "snake_case", id="package-starting-with-digit"),
+    pytest.param("package_name", "lambda", "keyword", id="package-is-a-keyword"),
+    pytest.param("idempotency_ttl_hours", "0", "positive whole number", id="ttl-zero"),
+    pytest.param("idempotency_ttl_hours", "-24", "positive whole number", id="ttl-negative"),
+    pytest.param("idempotency_ttl_hours", "1.5", "positive whole number", id="ttl-fraction"),
+    pytest.param("idempotency_ttl_hours", "a day", "positive whole number", id="ttl-words"),
+    pytest.param("idempotency_ttl_hours", "", "positive whole number", id="ttl-empty"),
+    # str.isdigit() accepts superscripts that int() then refuses; the hook must still answer with its message.
+    pytest.param("idempotency_ttl_hours", "2\N{SUPERSCRIPT FOUR}", "positive whole number", id="ttl-superscript"),
+    pytest.param("outbox_retention_days", "0", "positive whole number", id="retention-zero"),
+    pytest.param("outbox_retention_days", "-7", "positive whole number", id="retention-negative"),
+    pytest.param("outbox_retention_days", "7d", "positive whole number", id="retention-with-unit"),
+    pytest.param("workflow_type", "standard", "not one of STANDARD, EXPRESS", id="workflow-lowercase"),
+    pytest.param("dlq", "false", "not one of enabled, disabled", id="dlq-false"),
+    pytest.param("dlq", "true", "not one of enabled, disabled", id="dlq-true"),
+    pytest.param("tracing", "no", "not one of enabled, disabled", id="tracing-no"),
+    pytest.param("api_auth", "cognito", "not one of iam, none", id="api-auth-cognito"),
+    pytest.param("python_runtime", "3.11", "not one of", id="runtime-3.11"),
+    pytest.param("architecture", "arm", "not one of", id="architecture-arm"),
+    pytest.param("aws_region", "US-EAST-1", "not an AWS region", id="region-uppercase"),
+    pytest.param("aws_region", "useast1", "not an AWS region", id="region-without-dashes"),
+    pytest.param("aws_region", "us-east", "not an AWS region", id="region-without-number"),
+    pytest.param("project_slug", "Orders Service", "lowercase", id="slug-with-space"),
+    pytest.param("project_slug", "orders_service", "lowercase", id="slug-with-underscore"),
+    pytest.param("project_slug", "-orders", "lowercase", id="slug-leading-dash"),
+    pytest.param("project_slug", "orders--service", "lowercase", id="slug-double-dash"),
+    pytest.param("project_slug", "a" * 65, "at most 64", id="slug-too-long"),
+    pytest.param("project_name", "   ", "at least one letter or digit", id="project-name-blank"),
+    pytest.param("project_name", "!!!", "at least one letter or digit", id="project-name-punctuation-only"),
+]
+
+
+@pytest.mark.parametrize(("option", "value", "reason"), BAD_VALUES)
+def test_given_a_bad_value_when_validated_then_the_error_names_the_option_and_reason(
+    option: str, value: str, reason: str
+) -> None:
+    with pytest.raises(hook.OptionError) as raised:
+        hook.validate(options_with(**{option: value}))
+
+    message = str(raised.value)
+    assert message.startswith(f"{option}: "), message
+    assert reason in message
+
+
+def test_given_steps_with_and_without_compensations_when_parsed_then_order_and_pairs_are_kept() -> None:
+    steps = hook.parse_saga_steps(" reserve_stock:release_stock , validate_customer,charge_card : refund_card ")
+
+    assert [(step.name, step.compensation) for step in steps] == [
+        ("reserve_stock", "release_stock"),
+        ("validate_customer", None),
+        ("charge_card", "refund_card"),
+    ]
+
+
+def test_given_the_default_steps_when_parsed_then_the_last_step_has_no_compensation() -> None:
+    steps = hook.parse_saga_steps(DEFAULTS["saga_steps"])
+
+    assert [(step.name, step.compensation) for step in steps] == [
+        ("reserve_inventory", "release_inventory"),
+        ("process_payment", "refund_payment"),
+        ("send_notification", None),
+    ]

@@ -1,0 +1,431 @@
+"""Every supported combination renders, lints, type-checks, synthesizes, lints as CloudFormation and deploys.
+
+Each combination is rendered and checked once (a module-scoped fixture); the tests below only read the
+results, so a failure names the combination and the check. The expensive steps, mypy and the CDK synth
+(a cold jsii process), run side by side on the machine's two cores.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cfnlint.api import ManualArgs, lint_file
+
+from tests.cloud_assembly import CloudAssembly, Deployment, deploy_to_moto
+from tests.combinations import COMBINATIONS, DEFAULT_STEPS, LONG_MIXED_STEPS, Combination
+from tests.helpers import CHOICES, OPTIONS, PYTHON, load_hook, render, resolve_options, tool_env
+
+# A Jinja expression or statement that survived rendering. `{{ x }}` needs the spaces Jinja style uses, so
+# Mermaid's hexagon nodes (`S{{Saga}}`) and GitHub's `${{ ... }}` do not count.
+JINJA_LEFTOVER = re.compile(r"\{\{-?\s*cookiecutter\.|\{%|%\}|(?<!\$)\{\{-?\s[^{}\n]*\s-?\}\}")
+# Nothing a tool run or a Python import leaves behind belongs in a freshly generated project.
+BUILD_OUTPUT = {"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", "cdk.out", ".venv"}
+# cfn-lint's only finding on clean CDK output: a DependsOn that CDK adds next to a GetAtt.
+TOLERATED_CFN_LINT_RULES = {"W3005"}
+SYNTH_TIMEOUT_SECONDS = 600
+# The first run in an empty cache analyses aws-cdk-lib, moto and Powertools (~70 s on two cores).
+MYPY_TIMEOUT_SECONDS = 900
+
+hook = load_hook("pre_gen_project")
+
+
+@dataclass(frozen=True)
+class ToolRun:
+    command: str
+    returncode: int
+    output: str
+
+    def assert_succeeded(self) -> None:
+        if self.returncode != 0:
+            # pytrace=False: the tool's own output is the useful part, not this frame.
+            pytest.fail(f"`{self.command}` exited {self.returncode}:\n{self.output}", pytrace=False)
+
+
+@dataclass(frozen=True)
+class CheckedProject:
+    options: dict[str, str]
+    project: Path
+    cloud_assembly: Path
+    synth: ToolRun
+    mypy: ToolRun
+    ruff_check: ToolRun
+    ruff_format: ToolRun
+
+    @property
+    def steps(self) -> list[Any]:
+        return list(hook.parse_saga_steps(self.options["saga_steps"]))
+
+    @property
+    def actions(self) -> list[str]:
+        """Every saga step, then every compensation: each one is a Lambda function."""
+        return [step.name for step in self.steps] + [step.compensation for step in self.steps if step.compensation]
+
+
+def _start(command: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _finish(process: subprocess.Popen[str], timeout: int) -> ToolRun:
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output = process.communicate()[0] + f"\n(killed after {timeout} s)"
+    command = process.args
+    assert isinstance(command, list)
+    return ToolRun(" ".join(str(part) for part in command), process.returncode, output)
+
+
+def _run(command: list[str], cwd: Path) -> ToolRun:
+    return _finish(_start(command, cwd, tool_env()), timeout=120)
+
+
+@pytest.fixture(scope="module", params=COMBINATIONS, ids=[combination.id for combination in COMBINATIONS])
+def checked(
+    request: pytest.FixtureRequest, cookiecutter_config: Path, tmp_path_factory: pytest.TempPathFactory
+) -> CheckedProject:
+    combination: Combination = request.param
+    workspace = tmp_path_factory.mktemp(combination.id)
+    project = render(workspace / "rendered", cookiecutter_config, combination.options)
+    # Outside the project, so the leftover checks see exactly what cookiecutter generated.
+    cloud_assembly = workspace / "cdk.out"
+    # `python app.py` alone does not read cdk.json; the CDK CLI passes its context like this.
+    context = json.loads((project / "cdk.json").read_text())["context"]
+    synth = _start(
+        [PYTHON, "app.py"],
+        project,
+        tool_env(CDK_OUTDIR=str(cloud_assembly), CDK_CONTEXT_JSON=json.dumps(context)),
+    )
+    mypy = _start([PYTHON, "-m", "mypy"], project, tool_env())
+    ruff_check = _run([PYTHON, "-m", "ruff", "check", "--no-cache", "."], project)
+    ruff_format = _run([PYTHON, "-m", "ruff", "format", "--check", "--no-cache", "."], project)
+    return CheckedProject(
+        options=resolve_options(combination.options),
+        project=project,
+        cloud_assembly=cloud_assembly,
+        synth=_finish(synth, SYNTH_TIMEOUT_SECONDS),
+        mypy=_finish(mypy, MYPY_TIMEOUT_SECONDS),
+        ruff_check=ruff_check,
+        ruff_format=ruff_format,
+    )
+
+
+@pytest.fixture(scope="module")
+def assembly(checked: CheckedProject) -> CloudAssembly:
+    if checked.synth.returncode != 0:
+        pytest.fail("synth failed (see test_synthesizes_with_cdk_nag_and_cloudformation_validation)", pytrace=False)
+    return CloudAssembly(checked.cloud_assembly)
+
+
+@pytest.fixture(scope="module")
+def deployment(checked: CheckedProject, assembly: CloudAssembly) -> Deployment:
+    return deploy_to_moto(assembly, checked.options["aws_region"])
+
+
+# ---------------------------------------------------------------------------------------------- the matrix
+
+
+def test_the_matrix_has_at_least_twelve_uniquely_named_combinations() -> None:
+    ids = [combination.id for combination in COMBINATIONS]
+
+    assert len(ids) >= 12
+    assert len(set(ids)) == len(ids)
+
+
+def test_the_matrix_only_sets_options_the_template_has() -> None:
+    # cookiecutter silently ignores an unknown key in extra_context, so a typo would test the default instead.
+    for combination in COMBINATIONS:
+        assert set(combination.options) <= set(OPTIONS), combination.id
+
+
+def test_the_matrix_is_valid_by_the_hooks_own_rules() -> None:
+    for combination in COMBINATIONS:
+        hook.validate(resolve_options(combination.options))
+
+
+def test_the_matrix_covers_every_pair_of_choice_values() -> None:
+    rows = [resolve_options(combination.options) for combination in COMBINATIONS]
+
+    missing = [
+        f"{first}={first_value} with {second}={second_value}"
+        for first, second in itertools.combinations(CHOICES, 2)
+        for first_value in CHOICES[first]
+        for second_value in CHOICES[second]
+        if not any(row[first] == first_value and row[second] == second_value for row in rows)
+    ]
+    assert missing == []
+
+
+def test_the_matrix_covers_one_step_the_default_steps_and_a_long_mixed_list() -> None:
+    step_lists = [resolve_options(combination.options)["saga_steps"] for combination in COMBINATIONS]
+    step_counts = {len(hook.parse_saga_steps(steps)) for steps in step_lists}
+
+    assert {1, 3, hook.MAX_SAGA_STEPS} <= step_counts
+    assert DEFAULT_STEPS in step_lists
+    assert LONG_MIXED_STEPS in step_lists
+
+
+def test_the_matrix_varies_every_free_text_option() -> None:
+    rows = [resolve_options(combination.options) for combination in COMBINATIONS]
+
+    for option in set(OPTIONS) - set(CHOICES):
+        assert len({row[option] for row in rows}) > 1, option
+
+
+# ------------------------------------------------------------------------------------- the rendered files
+
+
+def test_renders_without_template_leftovers(checked: CheckedProject) -> None:
+    leftovers = []
+    for path in sorted(checked.project.rglob("*")):
+        relative = path.relative_to(checked.project).as_posix()
+        texts = [relative, path.read_bytes().decode("utf-8", "replace")] if path.is_file() else [relative]
+        leftovers += [f"{relative}: {match.group(0)!r}" for text in texts if (match := JINJA_LEFTOVER.search(text))]
+    assert leftovers == []
+
+
+def test_contains_no_caches_or_build_output(checked: CheckedProject) -> None:
+    found = [str(path.relative_to(checked.project)) for path in checked.project.rglob("*") if path.name in BUILD_OUTPUT]
+    assert found == []
+
+
+def test_ruff_check_is_clean(checked: CheckedProject) -> None:
+    checked.ruff_check.assert_succeeded()
+
+
+def test_ruff_format_is_clean(checked: CheckedProject) -> None:
+    checked.ruff_format.assert_succeeded()
+
+
+def test_mypy_is_clean(checked: CheckedProject) -> None:
+    checked.mypy.assert_succeeded()
+
+
+# -------------------------------------------------------------------------------------------- synthesis
+
+
+def test_cdk_json_makes_cloudformation_validation_fail_the_synth(checked: CheckedProject) -> None:
+    context = json.loads((checked.project / "cdk.json").read_text())["context"]
+
+    assert context.get("@aws-cdk/core:validateAgainstDefaultRules") is True
+
+
+def test_synthesizes_with_cdk_nag_and_cloudformation_validation(checked: CheckedProject) -> None:
+    checked.synth.assert_succeeded()
+    report = json.loads((checked.cloud_assembly / "validation-report.json").read_text())
+    plugins = {plugin["pluginName"]: plugin for plugin in report["pluginReports"]}
+    assert plugins["AwsSolutions"]["conclusion"] == "success"
+    # "ok" or "n/a" is not a reason; a reviewer needs a sentence saying why the finding is acceptable.
+    unexplained = [
+        suppressed["ruleName"]
+        for plugin in plugins.values()
+        for suppressed in plugin.get("suppressedViolations", [])
+        if len(suppressed.get("reason", "").strip()) < 20
+    ]
+    assert unexplained == [], "every acknowledged finding needs a real reason"
+
+
+def test_cfn_lint_is_clean(checked: CheckedProject, assembly: CloudAssembly) -> None:
+    matches = lint_file(assembly.template_path, config=ManualArgs(regions=[checked.options["aws_region"]]))
+
+    assert [str(match) for match in matches if match.rule.id not in TOLERATED_CFN_LINT_RULES] == []
+
+
+def test_the_stack_is_named_after_the_project_slug(checked: CheckedProject, assembly: CloudAssembly) -> None:
+    assert assembly.stack_name == checked.options["project_slug"]
+
+
+def test_every_handler_is_a_module_in_its_code_asset(checked: CheckedProject, assembly: CloudAssembly) -> None:
+    missing = []
+    for logical_id, function in service_functions(checked, assembly).items():
+        module, _, _ = function["Handler"].rpartition(".")
+        asset = assembly.directory / f"asset.{function['Code']['S3Key'].removesuffix('.zip')}"
+        if not (asset / f"{module.replace('.', '/')}.py").is_file():
+            missing.append(f"{logical_id}: {function['Handler']}")
+    assert missing == []
+
+
+# ------------------------------------------------------------------------------------------------ deploy
+
+
+def test_deploys_into_embedded_aws(deployment: Deployment) -> None:
+    assert (deployment.status, deployment.status_reason, deployment.failed_resources) == ("CREATE_COMPLETE", "", [])
+
+
+def test_the_deployed_stack_has_the_tables_queues_functions_and_state_machine(
+    checked: CheckedProject, assembly: CloudAssembly, deployment: Deployment
+) -> None:
+    express = checked.options["workflow_type"] == "EXPRESS"
+
+    # Entity, outbox and idempotency tables, plus the dispatch claims an EXPRESS relay writes.
+    assert deployment.table_count == (4 if express else 3)
+    assert deployment.queue_count == len(assembly.resources("AWS::SQS::Queue"))
+    assert deployment.function_handlers == sorted(
+        function["Handler"] for function in service_functions(checked, assembly).values()
+    )
+    assert deployment.state_machine_count == 1
+
+
+# -------------------------------------------------------------------------------------- option by option
+
+
+def service_functions(checked: CheckedProject, assembly: CloudAssembly) -> dict[str, dict[str, Any]]:
+    """The service's own functions (CDK may add helper functions of its own)."""
+    prefix = f"{checked.options['package_name']}.handlers."
+    return {
+        logical_id: function
+        for logical_id, function in assembly.resources("AWS::Lambda::Function").items()
+        if function["Handler"].startswith(prefix)
+    }
+
+
+def function_by_handler(checked: CheckedProject, assembly: CloudAssembly, module: str) -> dict[str, Any]:
+    handler = f"{checked.options['package_name']}.handlers.{module}.handler"
+    matches = [function for function in service_functions(checked, assembly).values() if function["Handler"] == handler]
+    assert len(matches) == 1, f"expected one function with handler {handler}"
+    return matches[0]
+
+
+def environment(function: dict[str, Any]) -> dict[str, Any]:
+    variables: dict[str, Any] = function.get("Environment", {}).get("Variables", {})
+    return variables
+
+
+def state_machine(assembly: CloudAssembly) -> dict[str, Any]:
+    (machine,) = assembly.resources("AWS::StepFunctions::StateMachine").values()
+    return machine
+
+
+def pascal(snake_name: str) -> str:
+    return "".join(part.capitalize() for part in snake_name.split("_"))
+
+
+def test_workflow_type(checked: CheckedProject, assembly: CloudAssembly) -> None:
+    workflow_type = checked.options["workflow_type"]
+    machine = state_machine(assembly)
+    relay = environment(function_by_handler(checked, assembly, "outbox_relay"))
+
+    assert machine.get("StateMachineType", "STANDARD") == workflow_type
+    assert relay["WORKFLOW_TYPE"] == workflow_type
+    if workflow_type == "EXPRESS":
+        # Express keeps no execution history: its CloudWatch log is the only record.
+        assert machine["LoggingConfiguration"]["Level"] == "ALL"
+        assert machine["LoggingConfiguration"]["IncludeExecutionData"] is False
+        assert "DISPATCH_CLAIMS_TABLE_NAME" in relay
+        assert len(assembly.resources("AWS::DynamoDB::Table")) == 4
+    else:
+        assert "DISPATCH_CLAIMS_TABLE_NAME" not in relay
+        assert len(assembly.resources("AWS::DynamoDB::Table")) == 3
+
+
+def test_dlq(checked: CheckedProject, assembly: CloudAssembly) -> None:
+    enabled = checked.options["dlq"] == "enabled"
+    (mapping,) = assembly.resources("AWS::Lambda::EventSourceMapping").values()
+    depth_alarms = [
+        alarm
+        for alarm in assembly.resources("AWS::CloudWatch::Alarm").values()
+        if alarm.get("MetricName") == "ApproximateNumberOfMessagesVisible"
+    ]
+    queues = assembly.resources("AWS::SQS::Queue")
+
+    assert bool(queues) == enabled
+    assert ("OnFailure" in mapping.get("DestinationConfig", {})) == enabled
+    assert len(depth_alarms) == len(queues)
+    if not enabled:
+        assert "RetriableFailuresQueueUrl" not in state_machine(assembly).get("DefinitionSubstitutions", {})
+
+
+def test_tracing(checked: CheckedProject, assembly: CloudAssembly) -> None:
+    enabled = checked.options["tracing"] == "enabled"
+    functions = service_functions(checked, assembly).values()
+    (stage,) = assembly.resources("AWS::ApiGateway::Stage").values()
+
+    assert {function.get("TracingConfig", {}).get("Mode", "PassThrough") for function in functions} == {
+        "Active" if enabled else "PassThrough"
+    }
+    assert {environment(function).get("POWERTOOLS_TRACE_DISABLED") for function in functions} == {
+        None if enabled else "true"
+    }
+    assert state_machine(assembly).get("TracingConfiguration", {}).get("Enabled", False) is enabled
+    assert stage.get("TracingEnabled", False) is enabled
+
+
+def test_api_auth(checked: CheckedProject, assembly: CloudAssembly) -> None:
+    expected = {"iam": "AWS_IAM", "none": "NONE"}[checked.options["api_auth"]]
+    methods = assembly.resources("AWS::ApiGateway::Method").values()
+
+    assert {method.get("AuthorizationType", "NONE") for method in methods} == {expected}
+
+
+def test_routes_follow_the_domain(checked: CheckedProject, assembly: CloudAssembly) -> None:
+    collection = f"{checked.options['domain']}s"
+    resources = assembly.resources("AWS::ApiGateway::Resource")
+
+    def path(resource_id: str) -> str:
+        parent = resources[resource_id]["ParentId"]
+        prefix = path(parent["Ref"]) if "Ref" in parent else ""
+        return f"{prefix}/{resources[resource_id]['PathPart']}"
+
+    routes = {
+        (method["HttpMethod"], path(method["ResourceId"]["Ref"]))
+        for method in assembly.resources("AWS::ApiGateway::Method").values()
+    }
+    assert routes == {("POST", f"/{collection}"), ("GET", f"/{collection}/{{id}}")}
+    domain = checked.options["domain"]
+    function_by_handler(checked, assembly, f"create_{domain}")
+    function_by_handler(checked, assembly, f"get_{domain}")
+
+
+def test_runtime_architecture_and_powertools_layer(checked: CheckedProject, assembly: CloudAssembly) -> None:
+    runtime, architecture = checked.options["python_runtime"], checked.options["architecture"]
+    layer = f"AWSLambdaPowertoolsPythonV3-python{runtime.replace('.', '')}-{architecture}:"
+
+    for logical_id, function in service_functions(checked, assembly).items():
+        assert function["Runtime"] == f"python{runtime}", logical_id
+        assert function.get("Architectures", ["x86_64"]) == [architecture], logical_id
+        # The AWS-managed layer is built per Python version and architecture; a mismatch fails at import.
+        assert layer in json.dumps(function.get("Layers", [])), logical_id
+
+
+def test_idempotency_ttl_and_outbox_retention(checked: CheckedProject, assembly: CloudAssembly) -> None:
+    create = environment(function_by_handler(checked, assembly, f"create_{checked.options['domain']}"))
+
+    assert create["IDEMPOTENCY_TTL_SECONDS"] == str(int(checked.options["idempotency_ttl_hours"]) * 3600)
+    assert create["OUTBOX_RETENTION_DAYS"] == str(int(checked.options["outbox_retention_days"]))
+
+
+def test_one_function_per_saga_step_and_compensation(checked: CheckedProject, assembly: CloudAssembly) -> None:
+    compensations = {step.compensation for step in checked.steps if step.compensation}
+    actions = [
+        environment(function)
+        for function in service_functions(checked, assembly).values()
+        if function["Handler"].endswith(".handlers.saga_action.handler")
+    ]
+
+    assert sorted(action["SAGA_ACTION"] for action in actions) == sorted(checked.actions)
+    for action in actions:
+        expected_kind = "compensation" if action["SAGA_ACTION"] in compensations else "step"
+        assert action["SAGA_ACTION_KIND"] == expected_kind, action["SAGA_ACTION"]
+    substitutions = state_machine(assembly)["DefinitionSubstitutions"]
+    assert {key for key in substitutions if key.endswith("FunctionArn")} == {
+        f"{pascal(action)}FunctionArn" for action in checked.actions
+    }
+
+
+def test_the_happy_path_runs_every_step_in_order(checked: CheckedProject, assembly: CloudAssembly) -> None:
+    definition = json.loads(state_machine(assembly)["DefinitionString"])
+    states = definition["States"]
+    happy_path = [definition["StartAt"]]
+    while "Next" in states[happy_path[-1]] and len(happy_path) <= len(states):
+        happy_path.append(states[happy_path[-1]]["Next"])
+
+    step_states = [pascal(step.name) for step in checked.steps]
+    assert [state for state in happy_path if state in step_states] == step_states
+    assert {pascal(action) for action in checked.actions} <= set(states)
