@@ -1,8 +1,8 @@
 """Reading a synthesized cloud assembly (cdk.out) and deploying it into moto's CloudFormation.
 
-The deploy follows what ``cdk deploy`` does: publish every file asset (directories zipped) to the
-bootstrap bucket named in ``<stack>.assets.json``, then create the stack from the template's own
-asset URL (the template is over CloudFormation's 51,200-byte inline limit).
+The deploy is the generated project's own ``local/deploy.py`` (what its tests and local runtime use),
+which follows ``cdk deploy``: publish every file asset to the bootstrap bucket, then create the stack
+from the template's asset URL.
 
 moto skips (with a warning) API Gateway stages, models and validators, alarms and queue policies, and it
 ignores DefinitionSubstitutions, StateMachineType, TTL, layers and tracing; tests/test_render_matrix.py
@@ -11,12 +11,13 @@ asserts those on the template instead.
 
 from __future__ import annotations
 
-import io
+import importlib.util
 import json
-import zipfile
+import sys
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import boto3
@@ -52,29 +53,6 @@ class CloudAssembly:
         template: dict[str, Any] = json.loads(self.template_path.read_text())
         return template
 
-    @property
-    def template_object_url(self) -> str:
-        """``s3://<bucket with ${AWS::...} placeholders>/<key>``: where ``cdk deploy`` uploads the template."""
-        return str(self._stack_artifact[1]["properties"]["stackTemplateAssetObjectUrl"])
-
-    @cached_property
-    def file_assets(self) -> dict[str, Any]:
-        manifest = json.loads((self.directory / f"{self._stack_artifact[0]}.assets.json").read_text())
-        files: dict[str, Any] = manifest["files"]
-        assert not manifest.get("dockerImages"), "the service must build without Docker"
-        return files
-
-    def asset_bytes(self, asset: dict[str, Any]) -> bytes:
-        source = self.directory / str(asset["source"]["path"])
-        if asset["source"]["packaging"] == "file":
-            return source.read_bytes()
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for path in sorted(source.rglob("*")):
-                if path.is_file():
-                    archive.write(path, path.relative_to(source).as_posix())
-        return buffer.getvalue()
-
     def resources(self, resource_type: str) -> dict[str, dict[str, Any]]:
         """Properties of every resource of one type, by logical id."""
         return {
@@ -88,62 +66,40 @@ class CloudAssembly:
 class Deployment:
     status: str
     status_reason: str
-    failed_resources: list[str]
     table_count: int
     queue_count: int
     function_handlers: list[str]
     state_machine_count: int
 
 
-def _resolve(text: str, account: str, region: str) -> str:
-    return (
-        text.replace("${AWS::AccountId}", account).replace("${AWS::Region}", region).replace("${AWS::Partition}", "aws")
-    )
+def _load_project_module(path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"deploy_of_{path.parent.parent.name}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
-def deploy_to_moto(assembly: CloudAssembly, region: str) -> Deployment:
-    """Create the stack in an in-process moto and report what exists afterwards."""
+def deploy_to_moto(project: Path, assembly: CloudAssembly, region: str) -> Deployment:
+    """Create the stack in an in-process moto with the project's own deploy code; report what exists afterwards."""
+    deploy = _load_project_module(project / "local" / "deploy.py")
     with mock_aws():
-        # Explicit fake keys: nothing here may use (or need) the developer's real credentials.
-        session = boto3.session.Session(
-            aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region
-        )
-        account = session.client("sts").get_caller_identity()["Account"]
-        s3 = session.client("s3")
-        buckets: set[str] = set()
-        for asset in assembly.file_assets.values():
-            body = assembly.asset_bytes(asset)
-            for destination in asset["destinations"].values():
-                bucket = _resolve(destination["bucketName"], account, region)
-                if bucket not in buckets:
-                    configuration = {} if region == "us-east-1" else {"LocationConstraint": region}
-                    s3.create_bucket(
-                        Bucket=bucket, **({"CreateBucketConfiguration": configuration} if configuration else {})
-                    )
-                    buckets.add(bucket)
-                s3.put_object(Bucket=bucket, Key=destination["objectKey"], Body=body)
-
-        bucket, key = _resolve(assembly.template_object_url, account, region).removeprefix("s3://").split("/", 1)
-        cloudformation = session.client("cloudformation")
-        cloudformation.create_stack(
-            StackName=assembly.stack_name,
-            TemplateURL=f"https://{bucket}.s3.{region}.amazonaws.com/{key}",
-            Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
-        )
-        stack = cloudformation.describe_stacks(StackName=assembly.stack_name)["Stacks"][0]
-        events = cloudformation.describe_stack_events(StackName=assembly.stack_name)["StackEvents"]
+        try:
+            deploy.deploy(assembly.directory, region)
+            status, reason = "CREATE_COMPLETE", ""
+        except RuntimeError as error:
+            status, reason = "FAILED", str(error)
         return Deployment(
-            status=stack["StackStatus"],
-            status_reason=stack.get("StackStatusReason", ""),
-            failed_resources=[
-                f"{event['LogicalResourceId']}: {event.get('ResourceStatusReason', '')}"
-                for event in events
-                if event["ResourceStatus"].endswith("_FAILED")
-            ],
-            table_count=len(session.client("dynamodb").list_tables()["TableNames"]),
-            queue_count=len(session.client("sqs").list_queues().get("QueueUrls", [])),
+            status=status,
+            status_reason=reason,
+            table_count=len(boto3.client("dynamodb", region_name=region).list_tables()["TableNames"]),
+            queue_count=len(boto3.client("sqs", region_name=region).list_queues().get("QueueUrls", [])),
             function_handlers=sorted(
-                function["Handler"] for function in session.client("lambda").list_functions()["Functions"]
+                function["Handler"]
+                for function in boto3.client("lambda", region_name=region).list_functions()["Functions"]
             ),
-            state_machine_count=len(session.client("stepfunctions").list_state_machines()["stateMachines"]),
+            state_machine_count=len(
+                boto3.client("stepfunctions", region_name=region).list_state_machines()["stateMachines"]
+            ),
         )

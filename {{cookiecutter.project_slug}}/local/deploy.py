@@ -44,21 +44,32 @@ def synthesize(outdir: Path) -> Path:
     return outdir
 
 
-def _stack_artifact(assembly: Path) -> tuple[str, Path, Path]:
+@dataclass(frozen=True)
+class StackArtifact:
+    """The one stack of a cloud assembly, as `cdk deploy` reads it from manifest.json."""
+
+    name: str
+    template_file: Path
+    template_object_url: str
+    assets_file: Path
+
+
+def stack_artifact(assembly: Path) -> StackArtifact:
     manifest = json.loads((assembly / "manifest.json").read_text(encoding="utf-8"))
     stacks = [
-        (name, artifact)
-        for name, artifact in manifest["artifacts"].items()
+        (artifact_id, artifact)
+        for artifact_id, artifact in manifest["artifacts"].items()
         if artifact["type"] == "aws:cloudformation:stack"
     ]
     if len(stacks) != 1:
-        raise ValueError(f"expected one stack in {assembly}, found {[name for name, _ in stacks]}")
-    name, artifact = stacks[0]
-    assets = next(dependency for dependency in artifact.get("dependencies", []) if dependency.endswith(".assets"))
-    return (
-        name,
-        assembly / artifact["properties"]["templateFile"],
-        assembly / manifest["artifacts"][assets]["properties"]["file"],
+        raise ValueError(f"expected one stack in {assembly}, found {[artifact_id for artifact_id, _ in stacks]}")
+    artifact_id, artifact = stacks[0]
+    properties = artifact["properties"]
+    return StackArtifact(
+        name=properties.get("stackName", artifact_id),
+        template_file=assembly / properties["templateFile"],
+        template_object_url=properties["stackTemplateAssetObjectUrl"],
+        assets_file=assembly / f"{artifact_id}.assets.json",
     )
 
 
@@ -71,6 +82,10 @@ def _zip_directory(directory: Path) -> bytes:
     return buffer.getvalue()
 
 
+def _resolve(text: str, account: str, region: str) -> str:
+    return text.replace(ACCOUNT_PLACEHOLDER, account).replace(REGION_PLACEHOLDER, region)
+
+
 def publish_assets(assets_file: Path, account: str, region: str) -> None:
     """Upload every file asset where the template expects it, as `cdk deploy` does before deploying."""
     s3 = boto3.client("s3", region_name=region)
@@ -78,7 +93,7 @@ def publish_assets(assets_file: Path, account: str, region: str) -> None:
         source = assets_file.parent / asset["source"]["path"]
         body = _zip_directory(source) if asset["source"].get("packaging") == "zip" else source.read_bytes()
         for destination in asset["destinations"].values():
-            bucket = destination["bucketName"].replace(ACCOUNT_PLACEHOLDER, account).replace(REGION_PLACEHOLDER, region)
+            bucket = _resolve(destination["bucketName"], account, region)
             if bucket not in {existing["Name"] for existing in s3.list_buckets()["Buckets"]}:
                 configuration = (
                     {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
@@ -88,25 +103,35 @@ def publish_assets(assets_file: Path, account: str, region: str) -> None:
 
 
 def deploy(assembly: Path, region: str) -> DeployedStack:
-    """Create the assembly's stack in the (mocked) account; raises unless it reaches CREATE_COMPLETE."""
-    name, template_file, assets_file = _stack_artifact(assembly)
+    """Create the assembly's stack in the (mocked) account; raises unless it reaches CREATE_COMPLETE.
+
+    Like `cdk deploy`: publish the file assets (the template among them), then create the stack from
+    the template's URL (the template is larger than CloudFormation accepts inline).
+    """
+    artifact = stack_artifact(assembly)
     account = boto3.client("sts", region_name=region).get_caller_identity()["Account"]
-    publish_assets(assets_file, account, region)
+    publish_assets(artifact.assets_file, account, region)
+    bucket, key = _resolve(artifact.template_object_url, account, region).removeprefix("s3://").split("/", 1)
     cloudformation = boto3.client("cloudformation", region_name=region)
-    template_body = template_file.read_text(encoding="utf-8")
     cloudformation.create_stack(
-        StackName=name, TemplateBody=template_body, Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"]
+        StackName=artifact.name,
+        TemplateURL=f"https://{bucket}.s3.{region}.amazonaws.com/{key}",
+        Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
     )
-    stack = cloudformation.describe_stacks(StackName=name)["Stacks"][0]
+    stack = cloudformation.describe_stacks(StackName=artifact.name)["Stacks"][0]
     if stack["StackStatus"] != "CREATE_COMPLETE":
-        events = cloudformation.describe_stack_events(StackName=name)["StackEvents"]
-        failures = [event for event in events if event["ResourceStatus"].endswith("FAILED")]
-        raise RuntimeError(f"stack {name} is {stack['StackStatus']}: {failures}")
+        events = cloudformation.describe_stack_events(StackName=artifact.name)["StackEvents"]
+        failures = [
+            f"{event['LogicalResourceId']}: {event.get('ResourceStatusReason', '')}"
+            for event in events
+            if event["ResourceStatus"].endswith("FAILED")
+        ]
+        raise RuntimeError(f"stack {artifact.name} is {stack['StackStatus']}: {failures}")
     detach_moto_stream_triggers(account, region)
-    resources = cloudformation.describe_stack_resources(StackName=name)["StackResources"]
+    resources = cloudformation.describe_stack_resources(StackName=artifact.name)["StackResources"]
     return DeployedStack(
-        name=name,
-        template=json.loads(template_body),
+        name=artifact.name,
+        template=json.loads(artifact.template_file.read_text(encoding="utf-8")),
         outputs={output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])},
         # Resource types moto skips have no physical id.
         physical_ids={
