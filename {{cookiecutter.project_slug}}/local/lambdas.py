@@ -7,8 +7,13 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from unittest.mock import patch
 
 import boto3
+from moto.awslambda.models import LambdaFunction
+from moto.core.exceptions import JsonRESTError
+
+from local.faults import FaultInjector, FaultKind, business_error
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -64,3 +69,72 @@ def load_function(function_name: str) -> LocalFunction:
 def deployed_functions() -> list[str]:
     paginator = boto3.client("lambda").get_paginator("list_functions")
     return [function["FunctionName"] for page in paginator.paginate() for function in page["Functions"]]
+
+
+class LambdaServiceException(JsonRESTError):
+    """What the Lambda service answers when it fails an invoke: callers see ``Lambda.ServiceException``."""
+
+    code = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__("ServiceException", message)
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One invoke's outcome as the Lambda service reports it."""
+
+    payload: Any
+    error_type: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.error_type is not None
+
+
+def _error(error_type: str, message: str) -> Invocation:
+    return Invocation({"errorType": error_type, "errorMessage": message}, error_type)
+
+
+class LambdaRuntime:
+    """Runs every deployed function's own handler in this process, with its deployed configuration.
+
+    All invokes pass through ``invoke``: direct calls, the state machine's tasks (via moto's Lambda
+    service), the stream mappings and the local API; so armed faults apply to all of them alike.
+    """
+
+    def __init__(self, faults: FaultInjector) -> None:
+        self._faults = faults
+        self._functions = {name: load_function(name) for name in deployed_functions()}
+
+    @property
+    def functions(self) -> dict[str, LocalFunction]:
+        return dict(self._functions)
+
+    def invoke(self, function_name: str, event: dict[str, Any]) -> Invocation:
+        function = self._functions[function_name]
+        fault = self._faults.take(function_name)
+        if fault is not None and fault.kind is FaultKind.TRANSIENT:
+            raise LambdaServiceException(f"injected transient failure of {function_name}")
+        if fault is not None and fault.kind is FaultKind.CRASH_BEFORE:
+            return _error("Runtime.ExitError", f"injected crash of {function_name} before its handler ran")
+        try:
+            if fault is not None and fault.kind is FaultKind.BUSINESS_ERROR:
+                raise business_error(fault.error_name, f"injected {fault.error_name} in {function_name}")
+            result = function.invoke(event)
+        except Exception as error:
+            return _error(type(error).__name__, str(error))
+        if fault is not None and fault.kind is FaultKind.CRASH_AFTER:
+            return _error("Runtime.ExitError", f"injected crash of {function_name} after its handler ran")
+        return Invocation(result)
+
+    def serve_moto_invokes(self) -> Any:
+        """Patch moto's single invoke point so that its Lambda service (and so Step Functions) runs our handlers."""
+        runtime = self
+
+        def _invoke_lambda(moto_function: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
+            payload = json.loads(event) if isinstance(event, str) else (event or {})
+            outcome = runtime.invoke(moto_function.function_name, payload)
+            return json.dumps(outcome.payload), outcome.failed, ""
+
+        return patch.object(LambdaFunction, "_invoke_lambda", _invoke_lambda)

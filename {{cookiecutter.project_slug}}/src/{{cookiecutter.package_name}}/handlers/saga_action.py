@@ -28,7 +28,8 @@ tracer = Tracer()
 store = EntityStore(boto3.client("dynamodb"), os.environ["ENTITY_TABLE_NAME"])
 
 
-@logger.inject_lambda_context
+# clear_state: the keys appended below belong to one invocation, not to the warm container.
+@logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(entity_id=event["entity_id"], action=ACTION)

@@ -1,0 +1,196 @@
+"""The embedded AWS: this service's synthesized stack running in moto, in this process, end to end.
+
+One source of truth: the CDK app is synthesized and its CloudFormation template deployed into moto;
+functions, tables, the stream mapping and the state machine all come from that deployment. On top:
+every Lambda invoke runs the function's own handler in-process (local.lambdas), the outbox stream is
+polled with the mapping's settings (local.streams), the state machine runs its real ASL on virtual
+time (local.stepfunctions), and faults can be armed on any function (local.faults).
+"""
+
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import boto3
+from moto import mock_aws
+
+from infra.settings import SETTINGS
+from local.clock import VirtualClock
+from local.deploy import DeployedStack, deploy, synthesize
+from local.faults import Fault, FaultInjector, FaultKind
+from local.lambdas import Invocation, LambdaRuntime
+from local.resources import Resolver
+from local.stepfunctions import express_duplicates_run, install_state_machines, virtual_time
+from local.streams import StreamPoller, stream_mappings
+
+TERMINAL_STATUSES = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+
+
+class EmbeddedAws:
+    def __init__(self, assembly: Path | None = None, region: str = SETTINGS.aws_region) -> None:
+        self.region = region
+        self.clock = VirtualClock()
+        self.faults = FaultInjector()
+        self._assembly = assembly
+        self._exit = ExitStack()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *_: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.stop()
+
+    def start(self) -> Self:
+        try:
+            self._start()
+        except BaseException:
+            self._exit.close()
+            raise
+        return self
+
+    def _start(self) -> None:
+        assembly = self._assembly or synthesize(Path(self._exit.enter_context(tempfile.TemporaryDirectory())))
+        self._exit.enter_context(mock_aws(config={"stepfunctions": {"execute_state_machine": True}}))
+        self.stack: DeployedStack = deploy(assembly, self.region)
+        resolver = Resolver(self.stack)
+        self.state_machine_arns = install_state_machines(self.stack, resolver)
+        self.lambdas = LambdaRuntime(self.faults)
+        self._exit.enter_context(self.lambdas.serve_moto_invokes())
+        self._exit.enter_context(virtual_time(self.clock))
+        self._exit.enter_context(express_duplicates_run())
+        self.pollers = [
+            StreamPoller(mapping, self.invoke, self.clock) for mapping in stream_mappings(self.stack, resolver)
+        ]
+
+    def stop(self) -> None:
+        self._exit.close()
+
+    # -- functions ---------------------------------------------------------------------------------------------
+
+    def function_name(self, role: str) -> str:
+        """A deployed function by handler module (``create_order``, ``outbox_relay``) or saga action name."""
+        matches = [
+            name
+            for name, function in self.lambdas.functions.items()
+            if function.handler_path.endswith(f".{role}.handler") or function.environment.get("SAGA_ACTION") == role
+        ]
+        if len(matches) != 1:
+            raise KeyError(f"no single function for {role!r}: {matches}")
+        return matches[0]
+
+    def invoke(self, function_name: str, event: dict[str, Any]) -> Invocation:
+        return self.lambdas.invoke(function_name, event)
+
+    def arm_fault(
+        self, role: str, kind: FaultKind | str, count: int = 1, error_name: str = "InjectedBusinessError"
+    ) -> None:
+        self.faults.arm(self.function_name(role), Fault(FaultKind(kind), error_name), count)
+
+    # -- the flow ----------------------------------------------------------------------------------------------
+
+    def pump_streams(self) -> int:
+        return sum(poller.poll() for poller in self.pollers)
+
+    def redeliver_streams(self) -> int:
+        return sum(poller.redeliver() for poller in self.pollers)
+
+    def settle(self, timeout: float = 30.0) -> None:
+        """Run until nothing is left to do: stream records delivered and every execution finished."""
+        deadline = time.monotonic() + timeout
+        while True:
+            delivered = self.pump_streams()
+            running = self.running_executions()
+            if not delivered and not running:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"not settled after {timeout} s: {len(running)} executions still running")
+            if running:
+                time.sleep(0.002)
+
+    # -- inspection --------------------------------------------------------------------------------------------
+
+    @property
+    def state_machine_arn(self) -> str:
+        (arn,) = self.state_machine_arns.values()
+        return arn
+
+    def executions(self) -> list[dict[str, Any]]:
+        client = boto3.client("stepfunctions")
+        paginator = client.get_paginator("list_executions")
+        return [
+            execution
+            for page in paginator.paginate(stateMachineArn=self.state_machine_arn)
+            for execution in page["executions"]
+        ]
+
+    def running_executions(self) -> list[dict[str, Any]]:
+        return [execution for execution in self.executions() if execution["status"] not in TERMINAL_STATUSES]
+
+    def execution_history(self, execution_arn: str) -> list[dict[str, Any]]:
+        client = boto3.client("stepfunctions")
+        events: list[dict[str, Any]] = client.get_execution_history(executionArn=execution_arn, maxResults=1000)[
+            "events"
+        ]
+        return events
+
+    def queue_messages(self, output_name: str) -> list[dict[str, Any]]:
+        """Messages waiting in a queue named by its stack output (``RelayFailuresQueueUrl``); they stay queued."""
+        sqs = boto3.client("sqs")
+        url = self.stack.outputs[output_name]
+        messages: list[dict[str, Any]] = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0
+        ).get("Messages", [])
+        return messages
+
+    # -- local-only operations ---------------------------------------------------------------------------------
+
+    def start_duplicate_execution(self, execution_name: str) -> str:
+        """Start the named execution again with its original input, as a redelivered start would.
+
+        STANDARD answers with the running execution or ExecutionAlreadyExists (as AWS does); EXPRESS
+        really runs a second execution.
+        """
+        client = boto3.client("stepfunctions")
+        original = next(execution for execution in self.executions() if execution["name"] == execution_name)
+        execution_input = client.describe_execution(executionArn=original["executionArn"])["input"]
+        try:
+            client.start_execution(stateMachineArn=self.state_machine_arn, name=execution_name, input=execution_input)
+        except client.exceptions.ExecutionAlreadyExists:
+            return "already exists"
+        return "started"
+
+    def state(self) -> dict[str, Any]:
+        """A summary of everything the emulation holds, for /_local/state and for people."""
+        dynamodb, sqs = boto3.client("dynamodb"), boto3.client("sqs")
+        executions = self.executions()
+        return {
+            "tables": {
+                name: dynamodb.scan(TableName=name, Select="COUNT")["Count"]
+                for name in dynamodb.list_tables()["TableNames"]
+            },
+            "executions": {
+                status: sum(1 for execution in executions if execution["status"] == status)
+                for status in sorted({execution["status"] for execution in executions})
+            },
+            "queues": {
+                url.rsplit("/", 1)[1]: int(
+                    sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])[
+                        "Attributes"
+                    ]["ApproximateNumberOfMessages"]
+                )
+                for url in sqs.list_queues().get("QueueUrls", [])
+            },
+            "stream_deliveries": {
+                poller.mapping.function_name: {
+                    "invocations": poller.log.invocations,
+                    "records_delivered": len(poller.log.delivered),
+                    "batches_sent_to_on_failure": len(poller.log.sent_to_on_failure),
+                }
+                for poller in self.pollers
+            },
+            "armed_faults": self.faults.armed(),
+            "virtual_seconds_skipped": self.clock.skipped_seconds,
+        }

@@ -1,0 +1,227 @@
+"""DynamoDB stream -> Lambda mappings polled as AWS polls them, with the deployed mapping's settings.
+
+moto would invoke the function synchronously inside each write, ignoring the batch size, filter and
+failure settings, and drop the records afterwards (local.deploy detaches that). This poller reads the
+stream through the DynamoDB Streams API instead and honours FilterCriteria, BatchSize,
+ReportBatchItemFailures (checkpoint at the lowest failed sequence number), BisectBatchOnFunctionError,
+MaximumRetryAttempts, MaximumRecordAgeInSeconds and the OnFailure destination (batch metadata only,
+as on AWS: the records themselves stay in the table).
+"""
+
+import json
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+
+from local.clock import VirtualClock
+from local.deploy import DeployedStack
+from local.events import stream_event
+from local.lambdas import Invocation, LambdaServiceException
+from local.resources import Resolver
+
+UNLIMITED = -1
+
+
+@dataclass(frozen=True)
+class StreamMapping:
+    function_name: str
+    stream_arn: str
+    batch_size: int
+    filter_patterns: list[dict[str, Any]]
+    report_batch_item_failures: bool
+    bisect_on_error: bool
+    max_retry_attempts: int
+    max_record_age_seconds: int
+    on_failure_arn: str | None
+
+
+def stream_mappings(stack: DeployedStack, resolver: Resolver) -> list[StreamMapping]:
+    """The DynamoDB stream mappings exactly as the template declares them."""
+    mappings = []
+    for properties in stack.resources_of_type("AWS::Lambda::EventSourceMapping").values():
+        spec = resolver.resolve(properties["Properties"])
+        if ":dynamodb:" not in spec["EventSourceArn"]:
+            continue
+        mappings.append(
+            StreamMapping(
+                function_name=spec["FunctionName"],
+                stream_arn=spec["EventSourceArn"],
+                batch_size=int(spec.get("BatchSize", 100)),
+                filter_patterns=[
+                    json.loads(item["Pattern"]) for item in spec.get("FilterCriteria", {}).get("Filters", [])
+                ],
+                report_batch_item_failures="ReportBatchItemFailures" in spec.get("FunctionResponseTypes", []),
+                bisect_on_error=bool(spec.get("BisectBatchOnFunctionError", False)),
+                max_retry_attempts=int(spec.get("MaximumRetryAttempts", UNLIMITED)),
+                max_record_age_seconds=int(spec.get("MaximumRecordAgeInSeconds", UNLIMITED)),
+                on_failure_arn=spec.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination"),
+            )
+        )
+    return mappings
+
+
+def matches(pattern: dict[str, Any], value: dict[str, Any]) -> bool:
+    """Event-pattern matching for the exact-value rules CDK's FilterRule.isEqual/or produce."""
+    for key, rule in pattern.items():
+        if isinstance(rule, dict):
+            if not isinstance(value.get(key), dict) or not matches(rule, value[key]):
+                return False
+        elif value.get(key) not in rule:
+            return False
+    return True
+
+
+@dataclass
+class DeliveryLog:
+    """What a poller did, for tests and the local state endpoint."""
+
+    invocations: int = 0
+    delivered: list[str] = field(default_factory=list)
+    sent_to_on_failure: list[dict[str, Any]] = field(default_factory=list)
+
+
+class StreamPoller:
+    def __init__(
+        self,
+        mapping: StreamMapping,
+        invoke: Callable[[str, dict[str, Any]], Invocation],
+        clock: VirtualClock,
+    ) -> None:
+        self.mapping = mapping
+        self._invoke = invoke
+        self._clock = clock
+        self._streams = boto3.client("dynamodbstreams")
+        self._checkpoint: str | None = None
+        self._shard_id = ""
+        self._lock = threading.Lock()
+        self.log = DeliveryLog()
+
+    def poll(self) -> int:
+        """Deliver every record written since the last checkpoint; returns how many records were read."""
+        with self._lock:
+            records = [record for record in self._read() if matches_any(self.mapping.filter_patterns, record)]
+            for start in range(0, len(records), self.mapping.batch_size):
+                self._deliver(records[start : start + self.mapping.batch_size])
+            return len(records)
+
+    def redeliver(self) -> int:
+        """Rewind to the start of the stream, as a shard re-read after a relay restart would."""
+        with self._lock:
+            self._checkpoint = None
+        return self.poll()
+
+    def _read(self) -> list[dict[str, Any]]:
+        description = self._streams.describe_stream(StreamArn=self.mapping.stream_arn)["StreamDescription"]
+        records: list[dict[str, Any]] = []
+        for shard in description["Shards"]:
+            self._shard_id = shard["ShardId"]
+            position = (
+                {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": self._checkpoint}
+                if self._checkpoint
+                else {"ShardIteratorType": "TRIM_HORIZON"}
+            )
+            iterator = self._streams.get_shard_iterator(
+                StreamArn=self.mapping.stream_arn, ShardId=shard["ShardId"], **position
+            )["ShardIterator"]
+            while iterator:
+                response = self._streams.get_records(ShardIterator=iterator, Limit=1000)
+                records.extend(response["Records"])
+                if not response["Records"]:
+                    break
+                iterator = response.get("NextShardIterator")
+        if records:
+            self._checkpoint = records[-1]["dynamodb"]["SequenceNumber"]
+        return records
+
+    def _deliver(self, batch: list[dict[str, Any]]) -> None:
+        pending: list[tuple[list[dict[str, Any]], int]] = [(batch, 0)]
+        while pending:
+            records, attempts = pending.pop(0)
+            records = self._drop_expired(records, attempts)
+            if not records:
+                continue
+            failed_from, function_error = self._invoke_batch(records)
+            if failed_from is None:
+                self.log.delivered.extend(record["dynamodb"]["SequenceNumber"] for record in records)
+                continue
+            self.log.delivered.extend(record["dynamodb"]["SequenceNumber"] for record in records[:failed_from])
+            remaining, attempts = records[failed_from:], attempts + 1
+            limit = self.mapping.max_retry_attempts
+            if limit != UNLIMITED and attempts > limit:
+                self._send_to_on_failure(remaining, attempts, "RetryAttemptsExhausted")
+            elif function_error and self.mapping.bisect_on_error and len(remaining) > 1:
+                half = len(remaining) // 2
+                pending[:0] = [(remaining[:half], attempts), (remaining[half:], attempts)]
+            else:
+                pending.insert(0, (remaining, attempts))
+
+    def _invoke_batch(self, records: list[dict[str, Any]]) -> tuple[int | None, bool]:
+        """The index of the first record to retry (None: all succeeded), and whether the whole invoke failed."""
+        self.log.invocations += 1
+        try:
+            outcome = self._invoke(self.mapping.function_name, stream_event(records, self.mapping.stream_arn))
+        except LambdaServiceException:
+            return 0, True
+        if outcome.failed:
+            return 0, True
+        failures = (
+            (outcome.payload or {}).get("batchItemFailures", []) if self.mapping.report_batch_item_failures else []
+        )
+        if not failures:
+            return None, False
+        sequence_numbers = [record["dynamodb"]["SequenceNumber"] for record in records]
+        failed = [item.get("itemIdentifier") for item in failures]
+        if any(identifier not in sequence_numbers for identifier in failed):
+            # An empty or unknown identifier fails the whole batch, as on AWS.
+            return 0, True
+        return min(sequence_numbers.index(identifier) for identifier in failed), False
+
+    def _drop_expired(self, records: list[dict[str, Any]], attempts: int) -> list[dict[str, Any]]:
+        if self.mapping.max_record_age_seconds == UNLIMITED:
+            return records
+        oldest_allowed = self._clock.time() - self.mapping.max_record_age_seconds
+        expired = [record for record in records if _arrival(record) < oldest_allowed]
+        if expired:
+            self._send_to_on_failure(expired, attempts, "RecordAgeExceeded")
+        return [record for record in records if _arrival(record) >= oldest_allowed]
+
+    def _send_to_on_failure(self, records: list[dict[str, Any]], attempts: int, condition: str) -> None:
+        message = {
+            "requestContext": {
+                "requestId": str(uuid.uuid4()),
+                "functionArn": self.mapping.function_name,
+                "condition": condition,
+                "approximateInvokeCount": attempts,
+            },
+            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+            "version": "1.0",
+            "timestamp": datetime.now(UTC).isoformat(),
+            "DDBStreamBatchInfo": {
+                "shardId": self._shard_id,
+                "startSequenceNumber": records[0]["dynamodb"]["SequenceNumber"],
+                "endSequenceNumber": records[-1]["dynamodb"]["SequenceNumber"],
+                "approximateArrivalOfFirstRecord": datetime.fromtimestamp(_arrival(records[0]), UTC).isoformat(),
+                "approximateArrivalOfLastRecord": datetime.fromtimestamp(_arrival(records[-1]), UTC).isoformat(),
+                "batchSize": len(records),
+                "streamArn": self.mapping.stream_arn,
+            },
+        }
+        self.log.sent_to_on_failure.append(message)
+        if self.mapping.on_failure_arn:
+            sqs = boto3.client("sqs")
+            queue_url = sqs.get_queue_url(QueueName=self.mapping.on_failure_arn.rsplit(":", 1)[1])["QueueUrl"]
+            sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(message))
+
+
+def matches_any(patterns: list[dict[str, Any]], record: dict[str, Any]) -> bool:
+    return not patterns or any(matches(pattern, record) for pattern in patterns)
+
+
+def _arrival(record: dict[str, Any]) -> float:
+    created = record["dynamodb"]["ApproximateCreationDateTime"]
+    return created.timestamp() if isinstance(created, datetime) else float(created)
