@@ -10,8 +10,9 @@ Semantics (see README "Saga"):
   error, and when retries are exhausted its failure is recorded and the saga still completes.
 - Any other failure compensates, in reverse order, every compensatable step up to and including
   the failed one, then marks the entity FAILED.
-- Only transient Lambda service errors are retried for non-retriable steps: business errors are
-  typed exceptions whose class name becomes the ASL error name, and retrying them would not help.
+- Only transient Lambda errors (service errors, throttling, crashes) are retried for non-retriable
+  steps: business errors are typed exceptions whose class name becomes the ASL error name, and
+  retrying them would not help.
 """
 
 from __future__ import annotations
@@ -46,6 +47,11 @@ TRANSIENT_LAMBDA_ERRORS = [
     "Lambda.SdkClientException",
     "Lambda.ClientExecutionTimeoutException",
     "Lambda.TooManyRequestsException",
+    # The function crashed or timed out, maybe after its effect: safe to retry because every action is
+    # idempotent, and a crash says nothing about the business outcome.
+    "Lambda.Unknown",
+    "Runtime.ExitError",
+    "Sandbox.Timedout",
 ]
 TRANSIENT_DYNAMODB_ERRORS = [
     "DynamoDB.ProvisionedThroughputExceededException",

@@ -122,9 +122,11 @@ def test_an_exhausted_retriable_step_is_recorded_and_the_saga_still_completes(dl
 def test_only_transient_lambda_errors_are_retried_for_steps_that_can_fail_the_saga() -> None:
     # Given the default definition
     retriers = build_asl(DEFAULT_STEPS, dlq_enabled=True)["States"]["ProcessPayment"]["Retry"]
-    # Then no retrier matches business errors
+    # Then the retriers name Lambda service errors and crashes only, never a catch-all or a business error
     retried = {error for retrier in retriers for error in retrier["ErrorEquals"]}
-    assert retried and all(error.startswith("Lambda.") for error in retried)
+    assert "Lambda.ServiceException" in retried and "Runtime.ExitError" in retried
+    assert not retried & {"States.ALL", "States.TaskFailed", "BusinessError"}
+    assert all(error.split(".")[0] in {"Lambda", "Runtime", "Sandbox"} for error in retried)
 
 
 def test_a_saga_without_compensations_fails_instead_of_completing() -> None:
