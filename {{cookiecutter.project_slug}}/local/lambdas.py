@@ -111,6 +111,20 @@ class LambdaRuntime:
     def functions(self) -> dict[str, LocalFunction]:
         return dict(self._functions)
 
+    def function_name(self, role: str) -> str:
+        """A deployed function by its handler module (``outbox_relay``) or its saga action (``process_payment``)."""
+        matches = [
+            name
+            for name, function in self._functions.items()
+            if function.handler_path.endswith(f".{role}.handler") or function.environment.get("SAGA_ACTION") == role
+        ]
+        if len(matches) != 1:
+            raise KeyError(f"expected one function for {role!r}, found {matches}")
+        return matches[0]
+
+    def function(self, role: str) -> LocalFunction:
+        return self._functions[self.function_name(role)]
+
     def invoke(self, function_name: str, event: dict[str, Any]) -> Invocation:
         function = self._functions[function_name]
         fault = self._faults.take(function_name)

@@ -72,14 +72,7 @@ class EmbeddedAws:
 
     def function_name(self, role: str) -> str:
         """A deployed function by handler module (``create_order``, ``outbox_relay``) or saga action name."""
-        matches = [
-            name
-            for name, function in self.lambdas.functions.items()
-            if function.handler_path.endswith(f".{role}.handler") or function.environment.get("SAGA_ACTION") == role
-        ]
-        if len(matches) != 1:
-            raise KeyError(f"no single function for {role!r}: {matches}")
-        return matches[0]
+        return self.lambdas.function_name(role)
 
     def invoke(self, function_name: str, event: dict[str, Any]) -> Invocation:
         return self.lambdas.invoke(function_name, event)

@@ -4,18 +4,18 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import Functions
+from local.lambdas import LambdaRuntime
 from tests.integration.support import VALID_BODY, get, item_counts, new_key, post
 
 
 @pytest.fixture
-def create(functions: Functions) -> Any:
-    return functions.by_handler("create_{{ cookiecutter.domain }}")
+def create(functions: LambdaRuntime) -> Any:
+    return functions.function("create_{{ cookiecutter.domain }}")
 
 
 @pytest.fixture
-def read(functions: Functions) -> Any:
-    return functions.by_handler("get_{{ cookiecutter.domain }}")
+def read(functions: LambdaRuntime) -> Any:
+    return functions.function("get_{{ cookiecutter.domain }}")
 
 
 def test_a_new_request_creates_the_entity_and_its_outbox_event_together(create: Any, read: Any, dynamodb: Any) -> None:

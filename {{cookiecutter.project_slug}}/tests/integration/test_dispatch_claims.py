@@ -8,13 +8,13 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 
 from local.deploy import DeployedStack
 from local.events import stream_event
-from tests.integration.conftest import Functions
+from local.lambdas import LambdaRuntime
 from tests.integration.support import executions_named
 
 
 @pytest.fixture
-def relay(functions: Functions) -> Any:
-    return functions.by_handler("outbox_relay")
+def relay(functions: LambdaRuntime) -> Any:
+    return functions.function("outbox_relay")
 
 
 def claim_of(dynamodb: Any, relay: Any, event_id: str) -> dict[str, Any]:

@@ -7,13 +7,13 @@ import pytest
 
 from local.deploy import DeployedStack
 from local.events import stream_event
-from tests.integration.conftest import Functions
+from local.lambdas import LambdaRuntime
 from tests.integration.support import executions_named, outbox_records_for
 
 
 @pytest.fixture
-def relay(functions: Functions) -> Any:
-    return functions.by_handler("outbox_relay")
+def relay(functions: LambdaRuntime) -> Any:
+    return functions.function("outbox_relay")
 
 
 def test_a_record_delivered_twice_in_a_batch_and_again_later_starts_one_execution(

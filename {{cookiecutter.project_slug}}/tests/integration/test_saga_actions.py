@@ -5,25 +5,25 @@ from typing import Any
 import pytest
 
 from infra.saga_steps import SAGA_STEPS
-from tests.integration.conftest import Functions
+from local.lambdas import LambdaRuntime
 from tests.integration.support import VALID_BODY, get, new_key, post
 
 COMPENSATABLE = [step for step in SAGA_STEPS if step.compensation]
 
 
 @pytest.fixture
-def entity_id(functions: Functions) -> str:
-    return str(post(functions.by_handler("create_{{ cookiecutter.domain }}"), VALID_BODY, new_key()).body["id"])
+def entity_id(functions: LambdaRuntime) -> str:
+    return str(post(functions.function("create_{{ cookiecutter.domain }}"), VALID_BODY, new_key()).body["id"])
 
 
-def stored(functions: Functions, entity_id: str) -> dict[str, Any]:
-    return get(functions.by_handler("get_{{ cookiecutter.domain }}"), entity_id).body
+def stored(functions: LambdaRuntime, entity_id: str) -> dict[str, Any]:
+    return get(functions.function("get_{{ cookiecutter.domain }}"), entity_id).body
 
 
 @pytest.mark.parametrize("step", SAGA_STEPS, ids=lambda step: step.name)
-def test_a_step_invoked_twice_records_one_effect(functions: Functions, entity_id: str, step: Any) -> None:
+def test_a_step_invoked_twice_records_one_effect(functions: LambdaRuntime, entity_id: str, step: Any) -> None:
     # Given a PENDING {{ cookiecutter.domain }}
-    function = functions.saga_action(step.name)
+    function = functions.function(step.name)
     # When the step's function is invoked twice with the saga's input
     first = function.invoke({"entity_id": entity_id, "event_id": "ev"})
     second = function.invoke({"entity_id": entity_id, "event_id": "ev"})
@@ -34,10 +34,10 @@ def test_a_step_invoked_twice_records_one_effect(functions: Functions, entity_id
 
 
 @pytest.mark.parametrize("step", COMPENSATABLE, ids=lambda step: step.name)
-def test_a_compensation_undoes_its_step_once(functions: Functions, entity_id: str, step: Any) -> None:
+def test_a_compensation_undoes_its_step_once(functions: LambdaRuntime, entity_id: str, step: Any) -> None:
     # Given a {{ cookiecutter.domain }} whose step completed
-    functions.saga_action(step.name).invoke({"entity_id": entity_id})
-    compensation = functions.saga_action(step.compensation)
+    functions.function(step.name).invoke({"entity_id": entity_id})
+    compensation = functions.function(step.compensation)
     # When its compensation runs twice
     first = compensation.invoke({"entity_id": entity_id})
     second = compensation.invoke({"entity_id": entity_id})
@@ -47,7 +47,7 @@ def test_a_compensation_undoes_its_step_once(functions: Functions, entity_id: st
 
 
 @pytest.mark.parametrize("step", COMPENSATABLE, ids=lambda step: step.name)
-def test_a_compensation_with_nothing_to_undo_succeeds(functions: Functions, entity_id: str, step: Any) -> None:
-    outcome = functions.saga_action(step.compensation).invoke({"entity_id": entity_id})
+def test_a_compensation_with_nothing_to_undo_succeeds(functions: LambdaRuntime, entity_id: str, step: Any) -> None:
+    outcome = functions.function(step.compensation).invoke({"entity_id": entity_id})
     assert outcome["outcome"] == "recorded"
     assert outcome["result"] == {"undone": None}
