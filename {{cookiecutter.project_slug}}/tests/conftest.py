@@ -1,6 +1,11 @@
 """Process-wide settings every test needs before any handler module or boto3 client is created."""
 
 import os
+from pathlib import Path
+
+import pytest
+
+from local.deploy import synthesize
 
 # Fake credentials and region so nothing can reach a real account; moto intercepts the calls.
 os.environ.update(
@@ -18,3 +23,9 @@ os.environ.update(
 )
 for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
     os.environ.pop(name, None)
+
+
+@pytest.fixture(scope="session")
+def assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The CDK app synthesized once for every test that deploys it (`python app.py`, as `cdk synth` runs it)."""
+    return synthesize(tmp_path_factory.mktemp("cdk.out"))

@@ -1,4 +1,8 @@
-"""The synthesized stack deployed into moto once per session; each test loads the functions it calls."""
+"""The synthesized stack deployed into moto once for this package; each test loads the functions it calls.
+
+Package scope: moto's state is process-wide, so this deployment must be gone before tests/local
+starts its own embedded AWS.
+"""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,35 +13,30 @@ import pytest
 from moto import mock_aws
 
 from infra.settings import SETTINGS
-from local.deploy import DeployedStack, deploy, synthesize
+from local.deploy import DeployedStack, deploy
 from local.faults import FaultInjector
 from local.lambdas import LambdaRuntime
 from tests.integration.support import VALID_BODY, new_key, outbox_records_for, post
 
 
-@pytest.fixture(scope="session")
-def assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return synthesize(tmp_path_factory.mktemp("cdk.out"))
-
-
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def stack(assembly: Path) -> Iterator[DeployedStack]:
     with mock_aws():
         yield deploy(assembly, SETTINGS.aws_region)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def functions(stack: DeployedStack) -> LambdaRuntime:
     """Every deployed function, run in this process with its deployed configuration (no faults armed here)."""
     return LambdaRuntime(FaultInjector())
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def dynamodb(stack: DeployedStack) -> Any:
     return boto3.client("dynamodb")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def stepfunctions(stack: DeployedStack) -> Any:
     return boto3.client("stepfunctions")
 
