@@ -22,13 +22,14 @@ $(INSTALLED): requirements.txt
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
-# Render the default service into build/ and run it: its own tests, then a synth with cdk-nag.
+# Render the default service into build/ and run its scripted tour on the embedded AWS (`make local`):
+# synth, deploy into moto, then orders through the API, the outbox, the relay and the saga, with a compensation.
 demo: $(INSTALLED)
 	rm -rf $(DEMO)
 	$(VENV)/bin/cookiecutter --no-input -o build .
-	$(MAKE) -C $(DEMO) test PYTHON=$(abspath $(PYTHON))
-	$(MAKE) -C $(DEMO) synth PYTHON=$(abspath $(PYTHON))
-	@echo "The default service is in $(DEMO); see its README.md."
+	$(MAKE) --no-print-directory -C $(DEMO) local PYTHON=$(abspath $(PYTHON))
+	@echo "The default service is in $(DEMO); see its README.md. To try its API with curl:"
+	@echo "  make -C $(DEMO) serve PYTHON=$(abspath $(PYTHON))"
 
 test: $(INSTALLED)
 	$(PYTHON) -m pytest $(PYTEST_ARGS)

@@ -37,10 +37,25 @@ class DeployedStack:
         }
 
 
+class SynthFailed(Exception):
+    """The CDK app did not synthesize; its own output says why."""
+
+
 def synthesize(outdir: Path) -> Path:
-    """Run `python app.py` as the CDK CLI would; returns the cloud assembly directory."""
+    """Run `python app.py` as the CDK CLI would; returns the cloud assembly directory.
+
+    The synth runs in its own session, so a Ctrl-C stops it from here (without a second traceback
+    from the child), and a failing synth ends with a short message after the app's own output.
+    """
     environment = {**os.environ, "CDK_OUTDIR": str(outdir), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
-    subprocess.run([sys.executable, "app.py"], cwd=PROJECT_ROOT, env=environment, check=True)
+    child = subprocess.Popen([sys.executable, "app.py"], cwd=PROJECT_ROOT, env=environment, start_new_session=True)
+    try:
+        if child.wait() != 0:
+            raise SynthFailed(f"`python app.py` failed with exit code {child.returncode} (see above)")
+    except BaseException:
+        child.terminate()
+        child.wait()
+        raise
     return outdir
 
 

@@ -1,0 +1,265 @@
+"""The deployed REST API answered locally: routes from the template, REST-proxy events to the real handlers.
+
+Routes come from the stack's AWS::ApiGateway::Resource and AWS::ApiGateway::Method resources (path
+parts, ``{id}`` parameters, ``{proxy+}``, ``ANY``), and each method's Lambda proxy integration names
+its function through ``Fn::GetAtt [<function>, Arn]``. Requests are turned into REST (v1) proxy events
+as API Gateway builds them and invoked through the embedded AWS, so armed faults apply.
+
+Not applied locally (see the README's table): IAM authorization, request validators and models,
+throttling. An unknown path answers 404 and a known path with another method 405, with JSON bodies.
+"""
+
+import base64
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+from urllib.parse import parse_qs, unquote
+
+from local.deploy import DeployedStack
+from local.events import rest_api_event
+from local.lambdas import Invocation, LambdaServiceException
+
+STAGE = "prod"
+Query = Mapping[str, str | Sequence[str]]
+
+
+class Aws(Protocol):
+    """What LocalApi needs from the embedded AWS (``local.runtime.EmbeddedAws``)."""
+
+    @property
+    def stack(self) -> DeployedStack: ...
+
+    def invoke(self, function_name: str, event: dict[str, Any]) -> Invocation: ...
+
+
+@dataclass(frozen=True)
+class ApiResponse:
+    status_code: int
+    headers: dict[str, str]
+    # Parsed JSON when the body is JSON, else the text (bytes for a base64-encoded body, None when empty).
+    body: Any
+
+    @property
+    def raw_body(self) -> bytes:
+        """The body as sent on the wire."""
+        if self.body is None:
+            return b""
+        if isinstance(self.body, bytes):
+            return self.body
+        if isinstance(self.body, str) and not _is_json(self.headers):
+            return self.body.encode()
+        return json.dumps(self.body).encode()
+
+
+@dataclass(frozen=True)
+class Route:
+    resource: str  # the resource path as API Gateway names it: /orders/{id}
+    methods: dict[str, str]  # HTTP method (or ANY) -> function name
+
+    @property
+    def parts(self) -> list[str]:
+        return [part for part in self.resource.split("/") if part]
+
+    def match(self, segments: list[str]) -> dict[str, str] | None:
+        """The path parameters when the path matches this resource, else None."""
+        parts, parameters = self.parts, {}
+        for index, part in enumerate(parts):
+            if part.startswith("{") and part.endswith("+}"):
+                if index >= len(segments):
+                    return None
+                parameters[part[1:-2]] = "/".join(segments[index:])
+                return parameters
+            if index >= len(segments):
+                return None
+            if part.startswith("{") and part.endswith("}"):
+                parameters[part[1:-1]] = segments[index]
+            elif part != segments[index]:
+                return None
+        return parameters if len(parts) == len(segments) else None
+
+    @property
+    def specificity(self) -> tuple[int, int]:
+        """Literal parts win over parameters, parameters over greedy ones (as API Gateway chooses)."""
+        greedy = sum(1 for part in self.parts if part.endswith("+}"))
+        literal = sum(1 for part in self.parts if not part.startswith("{"))
+        return (-greedy, literal)
+
+
+def routes_of(stack: DeployedStack) -> list[Route]:
+    """Every resource path with its methods and their Lambda proxy functions, from the deployed template."""
+    resources = stack.template["Resources"]
+    paths: dict[str, str] = {}
+
+    def path_of(reference: Any) -> str:
+        if isinstance(reference, dict) and "Fn::GetAtt" in reference:  # [<RestApi>, RootResourceId]
+            return "/"
+        logical_id = reference["Ref"]
+        if logical_id not in paths:
+            properties = resources[logical_id]["Properties"]
+            parent = path_of(properties["ParentId"])
+            paths[logical_id] = parent.rstrip("/") + "/" + properties["PathPart"]
+        return paths[logical_id]
+
+    routes: dict[str, dict[str, str]] = {}
+    for logical_id, resource in resources.items():
+        if resource["Type"] == "AWS::ApiGateway::Resource":
+            routes.setdefault(path_of({"Ref": logical_id}), {})
+    for resource in resources.values():
+        if resource["Type"] != "AWS::ApiGateway::Method":
+            continue
+        properties = resource["Properties"]
+        function = _integration_function(properties.get("Integration", {}))
+        if function is None:
+            continue  # MOCK / HTTP integrations (CORS preflight, say) have no function to run
+        path = path_of(properties["ResourceId"])
+        routes.setdefault(path, {})[properties["HttpMethod"].upper()] = stack.physical_ids[function]
+    return [Route(path, methods) for path, methods in sorted(routes.items())]
+
+
+def _integration_function(integration: dict[str, Any]) -> str | None:
+    """The logical id of the function a Lambda (proxy) integration's Uri points at via Fn::GetAtt Arn."""
+    if integration.get("Type") not in {"AWS_PROXY", "AWS"}:
+        return None
+
+    def find(value: Any) -> str | None:
+        if isinstance(value, dict):
+            if "Fn::GetAtt" in value and value["Fn::GetAtt"][1] == "Arn":
+                return str(value["Fn::GetAtt"][0])
+            return next((found for item in value.values() if (found := find(item)) is not None), None)
+        if isinstance(value, list):
+            return next((found for item in value if (found := find(item)) is not None), None)
+        return None
+
+    return find(integration.get("Uri"))
+
+
+class LocalApi:
+    """The service's REST API, in process: ``LocalApi(aws).request("POST", "/orders", headers, body)``."""
+
+    def __init__(self, aws: Aws) -> None:
+        self._aws = aws
+        self.routes = routes_of(aws.stack)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        headers: Mapping[str, str] | None = None,
+        body: Any = None,
+        query: Query | None = None,
+    ) -> ApiResponse:
+        """Answer one request as the deployed API would. ``body``: str or bytes as sent, anything else as JSON."""
+        method = method.upper()
+        path, _, query_string = path.partition("?")
+        if query is None and query_string:
+            query = parse_qs(query_string, keep_blank_values=True)
+        path = "/" + path.strip("/")
+        segments = [unquote(segment) for segment in path.split("/") if segment]
+        matched = sorted(
+            ((route, parameters) for route in self.routes if (parameters := route.match(segments)) is not None),
+            key=lambda candidate: candidate[0].specificity,
+            reverse=True,
+        )
+        if not matched:
+            return _error(404, "not_found", f"no resource matches {path}")
+        route, parameters = matched[0]
+        function = route.methods.get(method) or route.methods.get("ANY")
+        if function is None:
+            allowed = ", ".join(sorted(route.methods))
+            response = _error(405, "method_not_allowed", f"{method} is not allowed on {route.resource}")
+            response.headers["Allow"] = allowed
+            return response
+        event = self._event(method, path, route.resource, parameters, dict(headers or {}), body, query)
+        try:
+            outcome = self._aws.invoke(function, event)
+        except LambdaServiceException:
+            return _error(500, "internal_server_error", "Internal server error", message_only=True)
+        if outcome.failed:
+            # A function error (or crash) behind a proxy integration: API Gateway answers 502.
+            return _error(502, "internal_server_error", "Internal server error", message_only=True)
+        return _from_proxy_response(outcome.payload)
+
+    def _event(
+        self,
+        method: str,
+        path: str,
+        resource: str,
+        parameters: dict[str, str],
+        headers: dict[str, str],
+        body: Any,
+        query: Query | None,
+    ) -> dict[str, Any]:
+        if isinstance(body, bytes):
+            body = body.decode()
+        if body is not None and not isinstance(body, str):
+            body = json.dumps(body)
+            if not any(name.lower() == "content-type" for name in headers):
+                headers["Content-Type"] = "application/json"
+        event = rest_api_event(
+            method, path, resource=resource, headers=headers, body=body, path_parameters=parameters or None
+        )
+        multi_query = {
+            name: [value] if isinstance(value, str) else list(value) for name, value in (query or {}).items()
+        }
+        now = datetime.now(UTC)
+        event.update(
+            {
+                "queryStringParameters": {name: values[-1] for name, values in multi_query.items()} or None,
+                "multiValueQueryStringParameters": multi_query or None,
+            }
+        )
+        event["requestContext"].update(
+            {
+                "accountId": "123456789012",
+                "apiId": "local",
+                "domainName": "localhost",
+                "extendedRequestId": str(uuid.uuid4()),
+                "protocol": "HTTP/1.1",
+                "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+                "requestTimeEpoch": int(now.timestamp() * 1000),
+                "stage": STAGE,
+                "path": f"/{STAGE}{path}",
+                "identity": {
+                    "sourceIp": "127.0.0.1",
+                    "userAgent": next((v for k, v in headers.items() if k.lower() == "user-agent"), None),
+                },
+            }
+        )
+        return event
+
+
+def _from_proxy_response(payload: Any) -> ApiResponse:
+    """A proxy integration's answer as API Gateway sends it: headers and multiValueHeaders merged."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("statusCode"), int):
+        return _error(502, "internal_server_error", "Internal server error", message_only=True)
+    headers = {str(name): str(value) for name, value in (payload.get("headers") or {}).items()}
+    for name, values in (payload.get("multiValueHeaders") or {}).items():
+        headers[str(name)] = ", ".join(str(value) for value in values)
+    raw = payload.get("body")
+    body: Any
+    if raw is None or raw == "":
+        body = None
+    elif payload.get("isBase64Encoded"):
+        body = base64.b64decode(raw)
+    elif _is_json(headers) or not any(name.lower() == "content-type" for name in headers):
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = raw
+    else:
+        body = raw
+    return ApiResponse(payload["statusCode"], headers, body)
+
+
+def _is_json(headers: Mapping[str, str]) -> bool:
+    content_type = next((value for name, value in headers.items() if name.lower() == "content-type"), "")
+    return "json" in content_type
+
+
+def _error(status_code: int, code: str, message: str, *, message_only: bool = False) -> ApiResponse:
+    # API Gateway's own errors carry just {"message": ...}; the routing errors also name the error.
+    body = {"message": message} if message_only else {"error": code, "message": message}
+    return ApiResponse(status_code, {"Content-Type": "application/json"}, body)

@@ -1,0 +1,386 @@
+"""``python -m local.server`` (``make serve``): the service's API and an AWS endpoint on localhost, offline.
+
+Starts the embedded AWS (synthesize, deploy into moto, real handlers in-process), then serves:
+- the REST API on ``PORT`` (default 3000), routed as the deployed API Gateway routes it (local.api);
+- the AWS APIs of the same in-process account on ``AWS_PORT`` (default 5000), so that
+  ``aws --endpoint-url http://localhost:5000 dynamodb scan --table-name ...`` or boto3 with
+  ``endpoint_url`` inspect the very tables, queues and executions the API writes to;
+- local-only controls under ``/_local`` (fault injection, redelivery, duplicate executions, state).
+A background thread polls the outbox stream, so sagas progress while you watch. Ctrl-C stops it all.
+"""
+
+import contextlib
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import warnings
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import FrameType
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from infra.saga_steps import SAGA_STEPS
+from infra.settings import SETTINGS, ServiceSettings
+from local.deploy import SynthFailed, synthesize
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PORT = 3000
+DEFAULT_AWS_PORT = 5000
+# How often the background thread reads the outbox stream, as the mapping's poller would.
+POLL_INTERVAL_SECONDS = 0.05
+
+
+def use_offline_environment(region: str) -> None:
+    """Fake credentials, a region and the source on the path: nothing can reach a real AWS account.
+
+    Call before the embedded AWS starts (handler modules build their clients when they are imported).
+    """
+    os.environ.update(
+        {
+            "AWS_DEFAULT_REGION": region,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            # botocore 1.44 builds account-based endpoints that moto's stream API does not answer.
+            "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            # Embedded-metric-format lines would be printed to stdout on every invoke.
+            "POWERTOOLS_METRICS_DISABLED": "true",
+            "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+        }
+    )
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
+        os.environ.pop(name, None)
+    source = str(PROJECT_ROOT / "src")
+    if source not in sys.path:
+        sys.path.insert(0, source)
+
+
+def quiet_logs(service_name: str, handler_level: int | str = logging.WARNING) -> None:
+    """Keep the handlers' JSON logs at ``handler_level`` and hide moto's notes on resources it does not model."""
+    logging.getLogger(service_name).setLevel(handler_level)
+    # moto logs every failed execution at ERROR (a saga ending FAILED included); its status already says so.
+    logging.getLogger("moto").setLevel(logging.CRITICAL)
+    for name in ("werkzeug", "botocore.credentials"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", category=UserWarning, module="moto")
+
+
+class LocalControls:
+    """The ``/_local`` endpoints: local-only operations on the embedded AWS, as JSON over HTTP."""
+
+    def __init__(self, aws: Any, lock: threading.Lock) -> None:
+        self._aws = aws
+        # boto3's default session is not safe to build clients from concurrently; the poller shares this lock.
+        self._lock = lock
+
+    def handle(self, method: str, path: str, body: Any) -> tuple[int, Any]:
+        routes: dict[str, dict[str, Callable[[Any], tuple[int, Any]]]] = {
+            "/_local": {"GET": self._index},
+            "/_local/faults": {"GET": self._faults, "POST": self._arm, "DELETE": self._clear},
+            "/_local/redeliver": {"POST": self._redeliver},
+            "/_local/duplicate-execution": {"POST": self._duplicate},
+            "/_local/state": {"GET": self._state},
+            "/_local/executions": {"GET": self._executions},
+        }
+        methods = routes.get(path.rstrip("/") or "/")
+        if methods is None:
+            return 404, {"error": "not_found", "message": f"no local endpoint {path}", "endpoints": sorted(routes)}
+        if method not in methods:
+            return 405, {"error": "method_not_allowed", "message": f"{path} accepts {', '.join(sorted(methods))}"}
+        with self._lock:
+            return methods[method](body)
+
+    def _index(self, _body: Any) -> tuple[int, Any]:
+        return 200, {
+            "GET /_local/faults": "armed faults, the fault kinds and the function names to arm them on",
+            "POST /_local/faults": '{"function": <role>, "kind": <kind>, "count": 1, "error_name": "..."}',
+            "DELETE /_local/faults": "disarm every fault",
+            "POST /_local/redeliver": "re-read the outbox stream from its start and deliver every record again",
+            "POST /_local/duplicate-execution": '{"name": <execution name>}: start it again with its input',
+            "GET /_local/state": "item counts, executions by status, queue depths, stream deliveries",
+            "GET /_local/executions": "every saga execution with its status",
+        }
+
+    def _faults(self, _body: Any) -> tuple[int, Any]:
+        from local.faults import FaultKind
+
+        return 200, {
+            "armed": self._aws.faults.armed(),
+            "kinds": [kind.value for kind in FaultKind],
+            "functions": function_roles(self._aws),
+        }
+
+    def _arm(self, body: Any) -> tuple[int, Any]:
+        from local.faults import FaultKind
+
+        if not isinstance(body, dict) or not isinstance(body.get("function"), str):
+            return 400, {"error": "invalid_request", "message": 'expected {"function": <role>, "kind": <kind>}'}
+        kind, count = body.get("kind", "business_error"), body.get("count", 1)
+        if kind not in {fault.value for fault in FaultKind}:
+            return 400, {"error": "invalid_request", "message": f"kind must be one of {[k.value for k in FaultKind]}"}
+        if not isinstance(count, int) or count < 1:
+            return 400, {"error": "invalid_request", "message": "count must be a positive integer"}
+        error_name = str(body.get("error_name") or "InjectedBusinessError")
+        if not error_name.isidentifier():
+            return 400, {"error": "invalid_request", "message": "error_name must be a Python identifier"}
+        try:
+            self._aws.arm_fault(body["function"], kind, count, error_name)
+        except KeyError:
+            return 400, {
+                "error": "unknown_function",
+                "message": f"no single function for {body['function']!r}",
+                "functions": function_roles(self._aws),
+            }
+        return 201, {"armed": self._aws.faults.armed()}
+
+    def _clear(self, _body: Any) -> tuple[int, Any]:
+        self._aws.faults.clear()
+        return 200, {"armed": self._aws.faults.armed()}
+
+    def _redeliver(self, _body: Any) -> tuple[int, Any]:
+        return 200, {"records_redelivered": self._aws.redeliver_streams()}
+
+    def _duplicate(self, body: Any) -> tuple[int, Any]:
+        if not isinstance(body, dict) or not isinstance(body.get("name"), str):
+            return 400, {"error": "invalid_request", "message": 'expected {"name": <execution name>}'}
+        if body["name"] not in {execution["name"] for execution in self._aws.executions()}:
+            return 404, {"error": "not_found", "message": f"no execution named {body['name']!r}"}
+        return 200, {"name": body["name"], "result": self._aws.start_duplicate_execution(body["name"])}
+
+    def _state(self, _body: Any) -> tuple[int, Any]:
+        return 200, self._aws.state()
+
+    def _executions(self, _body: Any) -> tuple[int, Any]:
+        return 200, [
+            {"name": execution["name"], "status": execution["status"], "executionArn": execution["executionArn"]}
+            for execution in self._aws.executions()
+        ]
+
+
+def function_roles(aws: Any) -> list[str]:
+    """What ``arm_fault`` accepts: each function's handler module, or its saga action."""
+    return sorted(
+        function.environment.get("SAGA_ACTION") or function.handler_path.rsplit(".", 2)[-2]
+        for function in aws.lambdas.functions.values()
+    )
+
+
+def make_handler(api: Any, controls: LocalControls) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "local-api"
+
+        def _serve(self) -> None:
+            started = time.perf_counter()
+            url = urlsplit(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            if url.path == "/_local" or url.path.startswith("/_local/"):
+                try:
+                    body = json.loads(raw) if raw else None
+                except ValueError:
+                    status, answer = 400, {"error": "invalid_json", "message": "the body is not JSON"}
+                else:
+                    status, answer = controls.handle(self.command, url.path, body)
+                headers = {"Content-Type": "application/json"}
+                payload = json.dumps(answer, default=str, indent=2).encode() + b"\n"
+            else:
+                try:
+                    response = api.request(
+                        self.command,
+                        url.path,
+                        headers=dict(self.headers.items()),
+                        body=raw.decode() if raw else None,
+                        query=parse_qs(url.query, keep_blank_values=True),
+                    )
+                    status, headers, payload = response.status_code, response.headers, response.raw_body
+                except Exception:  # a bug in the emulation, not in the service: say so and keep serving
+                    traceback.print_exc()
+                    status, headers = 500, {"Content-Type": "application/json"}
+                    payload = b'{"message": "the local emulation failed; see the server output"}'
+            self.send_response(status)
+            for name, value in headers.items():
+                if name.lower() not in {"content-length", "connection", "transfer-encoding"}:
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(payload)
+            elapsed = (time.perf_counter() - started) * 1000
+            print(f"{self.command} {self.path} -> {status} ({elapsed:.0f} ms)", flush=True)
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """One line per request is printed by _serve; the default access log goes to stderr."""
+
+    return Handler
+
+
+class StreamPump(threading.Thread):
+    """Polls the outbox stream as the deployed mapping would, so sagas progress without anyone calling settle."""
+
+    def __init__(self, aws: Any, lock: threading.Lock) -> None:
+        super().__init__(name="stream-pump", daemon=True)
+        self._aws = aws
+        self._lock = lock
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.wait(POLL_INTERVAL_SECONDS):
+            try:
+                with self._lock:
+                    self._aws.pump_streams()
+            except Exception as error:  # keep polling: one bad poll must not stop the sagas
+                print(f"stream poll failed: {type(error).__name__}: {error}", file=sys.stderr, flush=True)
+
+
+def start_aws_endpoint(host: str, port: int) -> tuple[Any, threading.Thread]:
+    """moto's server (what ``moto.server.ThreadedMotoServer`` runs) in a thread of this process.
+
+    It answers from the same in-process backends as the embedded AWS, so it shows (and changes) the
+    very state the handlers work on. Built here rather than through ThreadedMotoServer so that a busy
+    port fails at once with a clear error instead of leaving the server thread dead.
+    """
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from werkzeug.serving import make_server
+
+    server = make_server(
+        host, port, DomainDispatcherApplication(create_backend_app), True, request_handler=MotoRequestHandler
+    )
+    thread = threading.Thread(target=server.serve_forever, name="aws-endpoint", daemon=True)
+    thread.start()
+    return server, thread
+
+
+def main() -> int:
+    use_offline_environment(SETTINGS.aws_region)
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = int(os.environ.get("PORT", DEFAULT_PORT))
+    aws_port = int(os.environ.get("AWS_PORT", DEFAULT_AWS_PORT))
+    stop = threading.Event()
+    running = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        if not running.is_set():
+            raise KeyboardInterrupt  # still starting: abandon the start
+        if stop.is_set():
+            os._exit(130)  # a second Ctrl-C while stopping: leave at once
+        stop.set()
+
+    # Installed explicitly: a background job's shell may have set SIGINT to "ignore".
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    quiet_logs(SETTINGS.service_name)
+    try:
+        return _serve(SETTINGS, host, port, aws_port, stop, running)
+    except KeyboardInterrupt:
+        print("\nstopped", flush=True)
+        return 130
+    except SynthFailed as error:
+        print(error, file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"cannot serve: {error}; choose other ports with PORT=... AWS_PORT=...", file=sys.stderr)
+        return 1
+
+
+def _serve(
+    settings: ServiceSettings, host: str, port: int, aws_port: int, stop: threading.Event, running: threading.Event
+) -> int:
+    from local.api import LocalApi
+    from local.runtime import EmbeddedAws
+
+    for free_port in (port, aws_port):
+        _check_free(host, free_port)  # before the synth: a busy port should not cost ten seconds to find out
+    started = time.perf_counter()
+    print(f"Synthesizing {settings.service_name} and deploying it into the embedded AWS ...", flush=True)
+    with tempfile.TemporaryDirectory() as assembly, EmbeddedAws(synthesize(Path(assembly))) as aws:
+        # LOG_LEVEL=INFO shows every handler's structured log lines.
+        quiet_logs(settings.service_name, os.environ.get("LOG_LEVEL", "WARNING").upper())
+        lock = threading.Lock()
+        api = LocalApi(aws)
+        httpd = ThreadingHTTPServer((host, port), make_handler(api, LocalControls(aws, lock)))
+        httpd.daemon_threads = True
+        try:
+            aws_server, aws_thread = start_aws_endpoint(host, aws_port)
+        except OSError:
+            httpd.server_close()
+            raise
+        pump = StreamPump(aws, lock)
+        pump.start()
+        api_thread = threading.Thread(target=httpd.serve_forever, name="local-api", daemon=True)
+        api_thread.start()
+        running.set()
+        _print_banner(settings, aws, api, host, port, aws_port, time.perf_counter() - started)
+        stop.wait()
+        print("\nstopping ...", flush=True)
+        httpd.shutdown()
+        httpd.server_close()
+        aws_server.shutdown()
+        aws_thread.join()
+        pump.stopping.set()
+        pump.join()
+        with contextlib.suppress(TimeoutError):
+            aws.settle(timeout=5)  # let running executions end before their backends go away
+    print("stopped", flush=True)
+    return 0
+
+
+def _print_banner(
+    settings: ServiceSettings, aws: Any, api: Any, host: str, port: int, aws_port: int, startup_seconds: float
+) -> None:
+    base, endpoint = f"http://{_display(host)}:{port}", f"http://{_display(host)}:{aws_port}"
+    collection = f"/{settings.collection}"
+    fault = json.dumps({"function": SAGA_STEPS[0].name, "kind": "business_error", "count": 1})
+    example = '{"customer_id": "c-1", "items": [{"sku": "sku-1", "quantity": 2}]}'
+    routes = "\n".join(
+        f"  {method:6} {base}{route.resource}" for route in api.routes for method in sorted(route.methods)
+    )
+    lines = [
+        f"\n{settings.service_name} is running on the embedded AWS (ready in {startup_seconds:.1f} s)\n",
+        f"API (as deployed; IAM auth and request validation are not applied locally):\n{routes}\n",
+        "Try:",
+        f"  curl -i -X POST {base}{collection} -H 'Content-Type: application/json' \\",
+        f"       -H 'Idempotency-Key: k1' -d '{example}'",
+        f"  curl -s {base}{collection}/<id from the Location header>\n",
+        f"AWS endpoint (the same in-process account; any credentials, e.g. AWS_ACCESS_KEY_ID=testing): {endpoint}",
+        f"  aws --endpoint-url {endpoint} --region {settings.aws_region} dynamodb scan "
+        f"--table-name {aws.stack.outputs['EntityTableName']}",
+        f"  aws --endpoint-url {endpoint} --region {settings.aws_region} stepfunctions list-executions "
+        f"--state-machine-arn {aws.state_machine_arn}",
+        "  boto3.client('dynamodb', endpoint_url=..., region_name=..., "
+        "aws_access_key_id='testing', aws_secret_access_key='testing')\n",
+        f"Local controls: {base}/_local  (faults, redeliver, duplicate-execution, state, executions)",
+        f"  curl -X POST {base}/_local/faults -d '{fault}'",
+        f"  curl {base}/_local/state\n",
+        "Ctrl-C stops.",
+    ]
+    print("\n".join(lines), flush=True)
+
+
+def _check_free(host: str, port: int) -> None:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise OSError(f"{host}:{port} is in use ({error.strerror})") from None
+
+
+def _display(host: str) -> str:
+    return "localhost" if host in {"127.0.0.1", "0.0.0.0", ""} else host
+
+
+if __name__ == "__main__":
+    sys.exit(main())
