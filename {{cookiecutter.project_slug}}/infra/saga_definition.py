@@ -127,7 +127,13 @@ def _invoke(action: str, *, retry: list[JsonObject], on_error: str, next_state: 
     }
 
 
-def _update_entity(update_expression: str, names: dict[str, str], values: JsonObject, next_state: str) -> JsonObject:
+def _update_entity(
+    update_expression: str,
+    names: dict[str, str],
+    values: JsonObject,
+    next_state: str,
+    condition: str = "attribute_exists(id)",
+) -> JsonObject:
     return {
         "Type": "Task",
         "Resource": "arn:aws:states:::dynamodb:updateItem",
@@ -135,7 +141,7 @@ def _update_entity(update_expression: str, names: dict[str, str], values: JsonOb
             "TableName": f"${{{ENTITY_TABLE_PLACEHOLDER}}}",
             "Key": {"id": {"S.$": "$.entity_id"}},
             "UpdateExpression": update_expression,
-            "ConditionExpression": "attribute_exists(id)",
+            "ConditionExpression": condition,
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": values,
         },
@@ -146,12 +152,22 @@ def _update_entity(update_expression: str, names: dict[str, str], values: JsonOb
 
 
 def _mark_status(status: str, next_state: str, *, with_reason: bool) -> JsonObject:
+    """Move the entity from PENDING to its final status, once: a duplicate execution finds it final and stops."""
     expression = "SET #status = :status, updated_at = :now"
-    values: JsonObject = {":status": {"S": status}, ":now": {"S.$": "$$.State.EnteredTime"}}
+    values: JsonObject = {
+        ":status": {"S": status},
+        ":pending": {"S": "PENDING"},
+        ":now": {"S.$": "$$.State.EnteredTime"},
+    }
     if with_reason:
         expression += ", failure_reason = :reason"
         values[":reason"] = {"S.$": "$.error.Error"}
-    return _update_entity(expression, {"#status": "status"}, values, next_state)
+    state = _update_entity(expression, {"#status": "status"}, values, next_state, condition="#status = :pending")
+    # Already final (a duplicate EXPRESS execution): the first outcome and its failure_reason stand.
+    state["Catch"] = [
+        {"ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"], "ResultPath": None, "Next": next_state}
+    ]
+    return state
 
 
 def _retriable_failure_states(step: SagaStep, next_state: str, *, dlq_enabled: bool) -> dict[str, JsonObject]:

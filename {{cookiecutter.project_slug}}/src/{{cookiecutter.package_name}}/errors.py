@@ -9,8 +9,8 @@ class BusinessError(Exception):
     """A saga action refused for a business reason; subclass it per reason (``PaymentDeclined``)."""
 
 
-class SagaAlreadyCompensating(BusinessError):
-    """A forward step was asked to run after the saga started compensating (a duplicate execution)."""
+class SagaNotPending(BusinessError):
+    """A step was asked to run after its saga began compensating or ended (a duplicate execution)."""
 
 
 class EntityNotFound(Exception):

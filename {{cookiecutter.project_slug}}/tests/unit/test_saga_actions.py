@@ -11,7 +11,7 @@ from infra.saga_steps import SAGA_STEPS
 {%- endset %}
 {%- set package_imports %}
 from {{ cookiecutter.package_name }}.dal.entities import PROGRESS_MAP, ActionKind
-from {{ cookiecutter.package_name }}.errors import SagaAlreadyCompensating
+from {{ cookiecutter.package_name }}.errors import SagaNotPending
 from {{ cookiecutter.package_name }}.logic import actions
 from {{ cookiecutter.package_name }}.logic.saga import ActionContext, run_action
 {%- endset %}
@@ -86,7 +86,7 @@ def test_a_step_refuses_to_run_once_the_saga_is_compensating() -> None:
     entity["compensations"]["anything"] = {"result": {}, "at": NOW.isoformat()}
     action = CountingAction()
     # When a duplicate execution invokes a step
-    with pytest.raises(SagaAlreadyCompensating):
+    with pytest.raises(SagaNotPending):
         run_action(InMemoryProgress(entity), "e-1", FIRST_STEP.name, "step", action, NOW)
     # Then the step had no effect
     assert action.calls == []
@@ -112,3 +112,15 @@ def test_a_compensation_undoes_what_its_step_recorded(step: Any) -> None:
     undone = run_action(store, "e-1", step.compensation, "compensation", getattr(actions, step.compensation), NOW)
     # Then it undoes that result
     assert undone["result"]["undone"] == done["result"]["reference"]
+
+
+@pytest.mark.parametrize("status", ["COMPLETED", "FAILED", "COMPENSATION_FAILED"])
+def test_a_step_refuses_to_run_once_the_saga_is_over(status: str) -> None:
+    # Given a {{ cookiecutter.domain }} whose saga already ended before this step recorded anything
+    entity = {**new_entity(), "status": status}
+    action = CountingAction()
+    # When a duplicate execution invokes the step
+    with pytest.raises(SagaNotPending):
+        run_action(InMemoryProgress(entity), "e-1", FIRST_STEP.name, "step", action, NOW)
+    # Then the step had no effect
+    assert action.calls == []

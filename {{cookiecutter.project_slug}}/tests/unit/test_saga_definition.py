@@ -151,3 +151,14 @@ def test_the_checked_in_asl_is_json_with_the_final_status_written_by_dynamodb() 
     asl = json.loads((PROJECT_ROOT / ASL_PATH).read_text(encoding="utf-8"))
     assert asl["States"][MARK_COMPLETED]["Resource"] == "arn:aws:states:::dynamodb:updateItem"
     assert asl["States"][MARK_FAILED]["Resource"] == "arn:aws:states:::dynamodb:updateItem"
+
+
+@pytest.mark.parametrize("mark", [MARK_COMPLETED, MARK_FAILED, "Mark compensation failed"])
+def test_the_final_status_is_written_once_and_a_duplicate_execution_keeps_it(mark: str) -> None:
+    # Given a status write of the default definition
+    state = build_asl(DEFAULT_STEPS, dlq_enabled=True)["States"][mark]
+    # Then it only moves a PENDING entity, and finding it final ends the execution where it would have ended
+    assert state["Parameters"]["ConditionExpression"] == "#status = :pending"
+    assert state["Catch"] == [
+        {"ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"], "ResultPath": None, "Next": state["Next"]}
+    ]

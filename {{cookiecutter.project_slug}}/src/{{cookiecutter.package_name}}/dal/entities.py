@@ -5,7 +5,8 @@ from typing import Any, Literal
 from botocore.exceptions import ClientError
 
 from {{ cookiecutter.package_name }}.dal.items import from_item, to_item
-from {{ cookiecutter.package_name }}.errors import EntityNotFound, SagaAlreadyCompensating
+from {{ cookiecutter.package_name }}.errors import EntityNotFound, SagaNotPending
+from {{ cookiecutter.package_name }}.models import Status
 
 ActionKind = Literal["step", "compensation"]
 # Each kind of action records its progress in its own map on the entity.
@@ -68,19 +69,21 @@ class EntityStore:
         progress record, so progress costs no extra state transition.
         """
         condition = "attribute_exists(id) AND attribute_not_exists(#progress.#action)"
+        names = {"#progress": PROGRESS_MAP[kind], "#action": action}
+        values: dict[str, Any] = {":record": record, ":now": now}
         if kind == "step":
-            # A duplicate execution must not redo a step once the saga started compensating.
-            condition += " AND size(compensations) = :zero"
+            # A duplicate execution must not redo a step once the saga began compensating or ended.
+            condition += " AND #status = :pending AND size(compensations) = :zero"
+            names["#status"] = "status"
+            values |= {":pending": Status.PENDING.value, ":zero": 0}
         try:
             self._client.update_item(
                 TableName=self._entity_table,
                 Key={"id": {"S": entity_id}},
                 UpdateExpression="SET #progress.#action = :record, updated_at = :now",
                 ConditionExpression=condition,
-                ExpressionAttributeNames={"#progress": PROGRESS_MAP[kind], "#action": action},
-                ExpressionAttributeValues=to_item(
-                    {":record": record, ":now": now} | ({":zero": 0} if kind == "step" else {})
-                ),
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=to_item(values),
             )
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
@@ -88,5 +91,5 @@ class EntityStore:
             entity = self.get(entity_id)
             if action in entity[PROGRESS_MAP[kind]]:
                 return False
-            raise SagaAlreadyCompensating(f"{action} refused: the saga of {entity_id} is compensating") from error
+            raise SagaNotPending(f"{action} refused: the saga of {entity_id} is compensating or over") from error
         return True

@@ -62,7 +62,7 @@ def plan_creation(
 
 
 def created_response(entity: dict[str, Any]) -> dict[str, Any]:
-    """The 201 body; built from stored fields only, so every replay returns the same bytes."""
+    """The 201 body; built from stored fields only, so every replay returns the same content."""
     return {
         "id": entity["id"],
         "status": Status.PENDING.value,

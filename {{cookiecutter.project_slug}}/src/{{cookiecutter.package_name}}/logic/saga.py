@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from {{ cookiecutter.package_name }}.dal.entities import PROGRESS_MAP, ActionKind
-from {{ cookiecutter.package_name }}.errors import SagaAlreadyCompensating
+from {{ cookiecutter.package_name }}.errors import SagaNotPending
+from {{ cookiecutter.package_name }}.models import Status
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,8 @@ def run_action(
     recorded = entity[PROGRESS_MAP[kind]].get(action)
     if recorded is not None:
         return {"action": action, "outcome": "already recorded", "result": recorded["result"]}
-    if kind == "step" and entity["compensations"]:
-        raise SagaAlreadyCompensating(f"{action} refused: the saga of {entity_id} is compensating")
+    if kind == "step" and (entity["status"] != Status.PENDING or entity["compensations"]):
+        raise SagaNotPending(f"{action} refused: the saga of {entity_id} is compensating or over")
     result = perform(ActionContext(action=action, entity=entity))
     at = now.isoformat()
     first_time = store.record_action(entity_id, kind, action, {"result": result, "at": at}, at)
