@@ -1,0 +1,55 @@
+"""One embedded AWS for the end-to-end tests: the synthesized stack deployed into moto, run in this process.
+
+Starting it (synth, deploy, loading every handler) takes seconds, so the tests share it: each uses
+fresh Idempotency-Keys, starts from a settled system (``settled``) and leaves no fault armed.
+"""
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from local.lambdas import Invocation
+from local.runtime import EmbeddedAws
+from tests.local.support import Client, Invoked
+
+
+# Package scope ends with this directory's tests, so the moto mock does not outlive them into another suite.
+@pytest.fixture(scope="package")
+def aws() -> Iterator[EmbeddedAws]:
+    with EmbeddedAws() as embedded:
+        yield embedded
+
+
+@pytest.fixture(scope="package")
+def client(aws: EmbeddedAws) -> Client:
+    return Client(aws)
+
+
+@pytest.fixture
+def settled(aws: EmbeddedAws) -> Iterator[None]:
+    """Nothing in flight and no fault armed, before and after the test (use with pytest.mark.usefixtures)."""
+    aws.faults.clear()
+    aws.settle()
+    yield
+    aws.faults.clear()
+    aws.settle()
+
+
+@pytest.fixture
+def invoked(aws: EmbeddedAws, monkeypatch: pytest.MonkeyPatch) -> list[Invoked]:
+    """Every invocation during the test, with its outcome.
+
+    Counting effects across executions needs this: the emulation gives a duplicate EXPRESS execution the
+    same ARN as the original, so their histories cannot be told apart.
+    """
+    calls: list[Invoked] = []
+    invoke = aws.lambdas.invoke
+
+    def recording(function_name: str, event: dict[str, Any]) -> Invocation:
+        outcome = invoke(function_name, event)
+        calls.append(Invoked(function_name, event, outcome))
+        return outcome
+
+    monkeypatch.setattr(aws.lambdas, "invoke", recording)
+    return calls

@@ -1,0 +1,255 @@
+"""The local API routes as the deployed API Gateway does, from the template's resources and methods."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app import build_app
+from infra.settings import SETTINGS
+from local.api import LocalApi, routes_of
+from local.deploy import DeployedStack
+from local.lambdas import Invocation, LambdaServiceException
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+ROOT = {"Fn::GetAtt": ["Api", "RootResourceId"]}
+
+
+def resource(parent: Any, part: str) -> dict[str, Any]:
+    return {"Type": "AWS::ApiGateway::Resource", "Properties": {"ParentId": parent, "PathPart": part}}
+
+
+def method(resource_id: Any, http_method: str, function: str | None) -> dict[str, Any]:
+    """A method as CDK writes it: a Lambda proxy integration whose Uri embeds the function's Fn::GetAtt Arn."""
+    uri = {"Fn::Join": ["", ["arn:aws:apigateway:...:lambda:path/functions/", {"Fn::GetAtt": [function, "Arn"]}]]}
+    integration = {"Type": "AWS_PROXY", "Uri": uri} if function else {"Type": "MOCK"}
+    return {
+        "Type": "AWS::ApiGateway::Method",
+        "Properties": {"HttpMethod": http_method, "ResourceId": resource_id, "Integration": integration},
+    }
+
+
+TEMPLATE = {
+    "Resources": {
+        "Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {}},
+        "Items": resource(ROOT, "items"),
+        "Item": resource({"Ref": "Items"}, "{id}"),
+        "Latest": resource({"Ref": "Items"}, "latest"),
+        "Files": resource(ROOT, "files"),
+        "FilesProxy": resource({"Ref": "Files"}, "{proxy+}"),
+        "RootGet": method(ROOT, "GET", "RootFn"),
+        "ItemsPost": method({"Ref": "Items"}, "POST", "CreateFn"),
+        "ItemsOptions": method({"Ref": "Items"}, "OPTIONS", None),
+        "ItemGet": method({"Ref": "Item"}, "GET", "GetFn"),
+        "ItemDelete": method({"Ref": "Item"}, "DELETE", "DeleteFn"),
+        "LatestGet": method({"Ref": "Latest"}, "GET", "LatestFn"),
+        "FilesAny": method({"Ref": "FilesProxy"}, "ANY", "FilesFn"),
+        "RootFn": {"Type": "AWS::Lambda::Function", "Properties": {}},
+    }
+}
+PHYSICAL_IDS = {name: f"deployed-{name}" for name in ("RootFn", "CreateFn", "GetFn", "DeleteFn", "LatestFn", "FilesFn")}
+
+
+class FakeAws:
+    """Records each invoke and answers with a proxy response (or the given failure)."""
+
+    def __init__(self, template: dict[str, Any] = TEMPLATE, physical_ids: dict[str, str] = PHYSICAL_IDS) -> None:
+        self.stack = DeployedStack("stack", template, {}, physical_ids)
+        self.invocations: list[tuple[str, dict[str, Any]]] = []
+        self.answer: Invocation | Exception = Invocation(
+            {
+                "statusCode": 200,
+                "headers": {"Content-Type": "application/json", "X-One": "1"},
+                "multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"]},
+                "body": json.dumps({"ok": True}),
+                "isBase64Encoded": False,
+            }
+        )
+
+    def invoke(self, function_name: str, event: dict[str, Any]) -> Invocation:
+        self.invocations.append((function_name, event))
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer
+
+
+@pytest.fixture
+def aws() -> FakeAws:
+    return FakeAws()
+
+
+@pytest.fixture
+def api(aws: FakeAws) -> LocalApi:
+    return LocalApi(aws)
+
+
+def test_given_an_unknown_path_when_requested_then_404_with_a_json_body_and_no_function_runs(
+    api: LocalApi, aws: FakeAws
+) -> None:
+    response = api.request("GET", "/nothing/here")
+    assert response.status_code == 404
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.body["error"] == "not_found"
+    assert api.request("GET", "/items/1/extra").status_code == 404
+    assert aws.invocations == []
+
+
+def test_given_a_known_path_when_requested_with_another_method_then_405_naming_the_allowed_ones(
+    api: LocalApi, aws: FakeAws
+) -> None:
+    response = api.request("PUT", "/items")
+    assert response.status_code == 405
+    assert response.body["error"] == "method_not_allowed"
+    assert response.headers["Allow"] == "POST"
+    assert api.request("post", "/items/1").headers["Allow"] == "DELETE, GET"
+    assert aws.invocations == []
+
+
+def test_given_a_mock_integration_when_routing_then_it_is_not_served_as_a_function(api: LocalApi) -> None:
+    assert api.request("OPTIONS", "/items").status_code == 405
+
+
+def test_given_a_path_parameter_when_requested_then_the_resource_function_gets_it(api: LocalApi, aws: FakeAws) -> None:
+    assert api.request("GET", "/items/abc-1").status_code == 200
+    ((function, event),) = aws.invocations
+    assert function == "deployed-GetFn"
+    assert event["pathParameters"] == {"id": "abc-1"}
+    assert event["resource"] == "/items/{id}"
+    assert event["path"] == "/items/abc-1"
+    assert event["requestContext"]["resourcePath"] == "/items/{id}"
+    assert event["requestContext"]["path"] == "/prod/items/abc-1"
+
+
+def test_given_a_literal_and_a_parameter_resource_when_both_match_then_the_literal_wins(
+    api: LocalApi, aws: FakeAws
+) -> None:
+    api.request("GET", "/items/latest")
+    assert [function for function, _ in aws.invocations] == ["deployed-LatestFn"]
+    # The resource is chosen first: a method the literal resource lacks does not fall back to {id}.
+    assert api.request("DELETE", "/items/latest").status_code == 405
+
+
+def test_given_a_greedy_proxy_with_any_when_requested_then_every_method_and_depth_reaches_it(
+    api: LocalApi, aws: FakeAws
+) -> None:
+    api.request("DELETE", "/files/a/b/c.txt")
+    ((function, event),) = aws.invocations
+    assert function == "deployed-FilesFn"
+    assert event["pathParameters"] == {"proxy": "a/b/c.txt"}
+    assert api.request("GET", "/files").status_code == 405  # {proxy+} needs at least one segment
+
+
+def test_given_the_root_and_trailing_slashes_when_requested_then_they_route_like_api_gateway(
+    api: LocalApi, aws: FakeAws
+) -> None:
+    api.request("GET", "/")
+    api.request("POST", "/items/", body={})
+    assert [function for function, _ in aws.invocations] == ["deployed-RootFn", "deployed-CreateFn"]
+    assert aws.invocations[1][1]["path"] == "/items"
+
+
+def test_when_a_request_is_proxied_then_header_case_body_string_and_query_are_kept(api: LocalApi, aws: FakeAws) -> None:
+    api.request(
+        "POST",
+        "/items",
+        headers={"Idempotency-Key": "k-1"},
+        body={"name": "x"},
+        query={"single": "1", "many": ["a", "b"]},
+    )
+    ((_, event),) = aws.invocations
+    assert event["httpMethod"] == "POST"
+    assert event["headers"] == {"Idempotency-Key": "k-1", "Content-Type": "application/json"}
+    assert event["multiValueHeaders"]["Idempotency-Key"] == ["k-1"]
+    assert event["body"] == '{"name": "x"}'
+    assert event["isBase64Encoded"] is False
+    assert event["queryStringParameters"] == {"single": "1", "many": "b"}
+    assert event["multiValueQueryStringParameters"] == {"single": ["1"], "many": ["a", "b"]}
+    assert event["pathParameters"] is None
+    assert event["requestContext"]["httpMethod"] == "POST"
+    assert event["requestContext"]["stage"] == "prod"
+
+
+def test_given_a_query_string_in_the_path_when_no_query_is_passed_then_it_becomes_the_query(
+    api: LocalApi, aws: FakeAws
+) -> None:
+    api.request("GET", "/items/1?page=2&tag=a&tag=b")
+    ((_, event),) = aws.invocations
+    assert event["path"] == "/items/1"
+    assert event["queryStringParameters"] == {"page": "2", "tag": "b"}
+    assert event["multiValueQueryStringParameters"] == {"page": ["2"], "tag": ["a", "b"]}
+
+
+def test_given_a_string_body_when_proxied_then_it_is_sent_as_is_with_the_callers_headers(
+    api: LocalApi, aws: FakeAws
+) -> None:
+    api.request("POST", "/items", headers={"content-type": "text/plain"}, body="not json")
+    ((_, event),) = aws.invocations
+    assert event["body"] == "not json"
+    assert event["headers"] == {"content-type": "text/plain"}
+    assert event["queryStringParameters"] is None
+
+
+def test_when_the_function_answers_then_headers_and_multi_value_headers_are_merged_and_json_parsed(
+    api: LocalApi,
+) -> None:
+    response = api.request("GET", "/items/1")
+    assert response.status_code == 200
+    assert response.body == {"ok": True}
+    assert response.headers == {"Content-Type": "application/json", "X-One": "1", "Set-Cookie": "a=1, b=2"}
+
+
+def test_given_a_text_response_when_answered_then_the_body_stays_text(api: LocalApi, aws: FakeAws) -> None:
+    aws.answer = Invocation({"statusCode": 200, "headers": {"Content-Type": "text/plain"}, "body": "[1]"})
+    response = api.request("GET", "/items/1")
+    assert response.body == "[1]"
+    assert response.raw_body == b"[1]"
+
+
+@pytest.mark.parametrize(
+    ("answer", "status_code"),
+    [
+        (Invocation({"errorType": "Boom", "errorMessage": "x"}, "Boom"), 502),  # the function raised or crashed
+        (Invocation({"no": "statusCode"}), 502),  # not a proxy response
+        (LambdaServiceException("down"), 500),  # the Lambda service failed the invoke
+    ],
+)
+def test_given_a_failed_invoke_when_requested_then_api_gateway_errors_are_answered(
+    api: LocalApi, aws: FakeAws, answer: Invocation | Exception, status_code: int
+) -> None:
+    aws.answer = answer
+    response = api.request("GET", "/items/1")
+    assert response.status_code == status_code
+    assert response.body == {"message": "Internal server error"}
+
+
+@pytest.fixture(scope="module")
+def synthesized_template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    context = json.loads((PROJECT_ROOT / "cdk.json").read_text(encoding="utf-8"))["context"]
+    outdir = tmp_path_factory.mktemp("cdk.out")
+    build_app(context=context, outdir=str(outdir)).synth()
+    template: dict[str, Any] = json.loads((outdir / f"{SETTINGS.service_name}.template.json").read_text())
+    return template
+
+
+def test_given_the_synthesized_stack_then_the_routes_are_the_collection_and_its_items(
+    synthesized_template: dict[str, Any],
+) -> None:
+    resources = synthesized_template["Resources"]
+    identity = {logical_id: logical_id for logical_id in resources}
+    routes = {
+        route.resource: route.methods for route in routes_of(DeployedStack("s", synthesized_template, {}, identity))
+    }
+    collection = f"/{SETTINGS.collection}"
+    assert set(routes) == {collection, collection + "/{id}"}
+    handlers = {
+        http_method: resources[function]["Properties"]["Handler"]
+        for methods in routes.values()
+        for http_method, function in methods.items()
+    }
+    package = f"{SETTINGS.package_name}.handlers"
+    assert handlers == {
+        "POST": f"{package}.create_{SETTINGS.domain}.handler",
+        "GET": f"{package}.get_{SETTINGS.domain}.handler",
+    }
+    assert set(routes[collection]) == {"POST"}
