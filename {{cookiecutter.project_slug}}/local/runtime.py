@@ -20,6 +20,7 @@ from moto import mock_aws
 from infra.settings import SETTINGS
 from local.clock import VirtualClock
 from local.deploy import DeployedStack, deploy, synthesize
+from local.dynamodb import atomic_requests
 from local.faults import Fault, FaultInjector, FaultKind
 from local.lambdas import Invocation, LambdaRuntime
 from local.resources import Resolver
@@ -55,6 +56,7 @@ class EmbeddedAws:
         assembly = self._assembly or synthesize(Path(self._exit.enter_context(tempfile.TemporaryDirectory())))
         self._exit.enter_context(mock_aws(config={"stepfunctions": {"execute_state_machine": True}}))
         self.stack: DeployedStack = deploy(assembly, self.region)
+        self._exit.enter_context(atomic_requests())
         resolver = Resolver(self.stack)
         self.state_machine_arns = install_state_machines(self.stack, resolver)
         self.lambdas = LambdaRuntime(self.faults)
