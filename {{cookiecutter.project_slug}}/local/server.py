@@ -31,6 +31,7 @@ from urllib.parse import parse_qs, urlsplit
 from infra.saga_steps import SAGA_STEPS
 from infra.settings import SETTINGS, ServiceSettings
 from local.deploy import SynthFailed, synthesize
+from local.offline import use_fake_aws_account
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PORT = 3000
@@ -44,22 +45,14 @@ def use_offline_environment(region: str) -> None:
 
     Call before the embedded AWS starts (handler modules build their clients when they are imported).
     """
+    use_fake_aws_account(region)
     os.environ.update(
         {
-            "AWS_DEFAULT_REGION": region,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_SESSION_TOKEN": "testing",
-            # botocore 1.44 builds account-based endpoints that moto's stream API does not answer.
-            "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-            "POWERTOOLS_TRACE_DISABLED": "true",
             # Embedded-metric-format lines would be printed to stdout on every invoke.
             "POWERTOOLS_METRICS_DISABLED": "true",
             "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
         }
     )
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
-        os.environ.pop(name, None)
     source = str(PROJECT_ROOT / "src")
     if source not in sys.path:
         sys.path.insert(0, source)

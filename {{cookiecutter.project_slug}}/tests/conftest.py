@@ -5,24 +5,17 @@ from pathlib import Path
 
 import pytest
 
+from infra.settings import SETTINGS
 from local.deploy import synthesize
+from local.offline import use_fake_aws_account
 
-# Fake credentials and region so nothing can reach a real account; moto intercepts the calls.
+use_fake_aws_account(SETTINGS.aws_region)
 os.environ.update(
     {
-        "AWS_DEFAULT_REGION": "{{ cookiecutter.aws_region }}",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        # botocore 1.44 builds account-based endpoints that moto's stream API does not answer.
-        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-        "POWERTOOLS_TRACE_DISABLED": "true",
-        "POWERTOOLS_METRICS_NAMESPACE": "{{ cookiecutter.project_slug }}",
-        "POWERTOOLS_SERVICE_NAME": "{{ cookiecutter.project_slug }}",
+        "POWERTOOLS_METRICS_NAMESPACE": SETTINGS.service_name,
+        "POWERTOOLS_SERVICE_NAME": SETTINGS.service_name,
     }
 )
-for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
-    os.environ.pop(name, None)
 
 
 @pytest.fixture(scope="session")
