@@ -16,16 +16,24 @@ from typing import Any, Self
 
 import boto3
 from moto import mock_aws
+from moto.stepfunctions.responses import get_backend as stepfunctions_backend
 
 from infra.settings import SETTINGS
 from local.clock import VirtualClock
 from local.deploy import DeployedStack, deploy, synthesize
-from local.dynamodb import atomic_requests
+from local.dynamodb import atomic_requests, transactions_back_up_items_only
 from local.faults import Fault, FaultInjector, FaultKind
 from local.lambdas import Invocation, LambdaRuntime
+from local.overheads import request_dispatch_cached
 from local.resources import Resolver
-from local.stepfunctions import express_duplicates_run, install_state_machines, virtual_time
-from local.streams import StreamPoller, stream_mappings
+from local.stepfunctions import (
+    ExecutionEnds,
+    express_duplicates_run,
+    install_state_machines,
+    interpreter_set_up_once,
+    virtual_time,
+)
+from local.streams import StreamPoller, records_stamped_by, stream_mappings
 
 TERMINAL_STATUSES = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 
@@ -57,12 +65,21 @@ class EmbeddedAws:
         self._exit.enter_context(mock_aws(config={"stepfunctions": {"execute_state_machine": True}}))
         self.stack: DeployedStack = deploy(assembly, self.region)
         self._exit.enter_context(atomic_requests())
+        self._exit.enter_context(transactions_back_up_items_only())
         resolver = Resolver(self.stack)
         self.state_machine_arns = install_state_machines(self.stack, resolver)
+        region, account = self.state_machine_arn.split(":")[3:5]
+        self._state_machine = stepfunctions_backend(account, region).describe_state_machine(self.state_machine_arn)
+        self._finished_executions = 0
         self.lambdas = LambdaRuntime(self.faults)
         self._exit.enter_context(self.lambdas.serve_moto_invokes())
         self._exit.enter_context(virtual_time(self.clock))
+        self._exit.enter_context(records_stamped_by(self.clock))
         self._exit.enter_context(express_duplicates_run())
+        self._exit.enter_context(interpreter_set_up_once())
+        self._exit.enter_context(request_dispatch_cached())
+        self._execution_ends = ExecutionEnds()
+        self._exit.enter_context(self._execution_ends.watch())
         self.pollers = [
             StreamPoller(mapping, self.invoke, self.clock) for mapping in stream_mappings(self.stack, resolver)
         ]
@@ -95,15 +112,23 @@ class EmbeddedAws:
     def settle(self, timeout: float = 30.0) -> None:
         """Run until nothing is left to do: stream records delivered and every execution finished."""
         deadline = time.monotonic() + timeout
-        while True:
-            delivered = self.pump_streams()
-            running = self.running_executions()
-            if not delivered and not running:
-                return
+        while self.pump_streams() or self._executions_running():
+            # Executions run on their own threads: wait for them without calling any API, which would take
+            # the interpreter from them. Their effects reach the streams, so pump again once they are done.
+            if not self._execution_ends.wait_while(self._executions_running, deadline):
+                raise TimeoutError(f"not settled after {timeout} s: {len(self.running_executions())} running")
             if time.monotonic() > deadline:
-                raise TimeoutError(f"not settled after {timeout} s: {len(running)} executions still running")
-            if running:
-                time.sleep(0.002)
+                raise TimeoutError(f"not settled after {timeout} s: stream records keep arriving")
+
+    def _executions_running(self) -> bool:
+        """Read from moto's backend: a settle checks this thousands of times, the API would dominate the run."""
+        executions = self._state_machine.executions
+        # Executions are only ever appended: the ones seen finished are not looked at again.
+        while self._finished_executions < len(executions):
+            if executions[self._finished_executions].status not in TERMINAL_STATUSES:
+                return True
+            self._finished_executions += 1
+        return False
 
     # -- inspection --------------------------------------------------------------------------------------------
 

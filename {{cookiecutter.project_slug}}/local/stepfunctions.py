@@ -5,9 +5,17 @@ re-created with its substituted definition and its declared type. Its interprete
 Retry intervals and Wait states; here they advance a virtual clock instead, so tests never sleep.
 moto also refuses a second EXPRESS execution with a used name, which AWS allows (Express is not
 idempotent); that refusal is lifted so a duplicate start really runs twice, as on AWS.
+
+Two costs of moto's interpreter are paid once instead of on every execution: parsing the ASL (the
+parsed program is immutable, an execution keeps its state in its own environment) and building the
+boto3 client a Lambda task invokes through (boto3 clients are thread-safe).
 """
 
+import functools
 import re
+import threading
+import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any
 from unittest.mock import patch
@@ -15,11 +23,34 @@ from unittest.mock import patch
 import boto3
 from moto.stepfunctions.models import StateMachine
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+    state_task_service_aws_sdk,
+    state_task_service_dynamodb,
+    state_task_service_events,
+    state_task_service_sfn,
+    state_task_service_sns,
+    state_task_service_sqs,
+)
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+from moto.stepfunctions.parser.asl.utils import boto_client
+from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
 
 from local.clock import VirtualClock
 from local.deploy import DeployedStack
 from local.resources import Resolver
+
+# The task types a saga can use whose clients moto builds per call (Lambda, DynamoDB, SQS and the like).
+TASK_MODULES = (
+    lambda_eval_utils,
+    state_task_service_aws_sdk,
+    state_task_service_dynamodb,
+    state_task_service_events,
+    state_task_service_sfn,
+    state_task_service_sns,
+    state_task_service_sqs,
+)
 
 
 def substitute(definition: str, substitutions: dict[str, str]) -> str:
@@ -75,3 +106,49 @@ def express_duplicates_run() -> Any:
         return original(self, name, execution_input)
 
     return patch.object(StateMachine, "_handle_name_input_idempotency", handle_name)
+
+
+def interpreter_set_up_once() -> ExitStack:
+    """Parse each definition once and reuse one client per region and service for every task."""
+    parse = functools.lru_cache(maxsize=32)(AmazonStateLanguageParser.parse)
+    build_client = functools.lru_cache(maxsize=32)(boto_client.boto_client_for)
+
+    def client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+        # moto's boto_client_for ignores the credentials (it signs with fixed fake keys), so they take no part.
+        return build_client(region, service)
+
+    stack = ExitStack()
+    stack.enter_context(patch.object(AmazonStateLanguageParser, "parse", staticmethod(parse)))
+    # Each task type imported the function by name: every one of those references is replaced.
+    for module in TASK_MODULES:
+        stack.enter_context(patch.object(module, "boto_client_for", client_for))
+    return stack
+
+
+class ExecutionEnds:
+    """Wakes whoever waits for executions as soon as one ends, instead of letting them poll."""
+
+    def __init__(self) -> None:
+        self._ended = threading.Condition()
+
+    def watch(self) -> Any:
+        terminated = BaseExecutionWorkerCommunication.terminated
+        ended = self._ended
+
+        def notify_when_terminated(communication: BaseExecutionWorkerCommunication) -> None:
+            terminated(communication)
+            with ended:
+                ended.notify_all()
+
+        return patch.object(BaseExecutionWorkerCommunication, "terminated", notify_when_terminated)
+
+    def wait_while(self, running: Callable[[], bool], deadline: float) -> bool:
+        """Wait until ``running()`` is false or the monotonic deadline passes; True when it is no longer running."""
+        with self._ended:
+            # Checked under the lock an ending execution takes to notify, so no end goes unnoticed.
+            while running():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._ended.wait(remaining)
+        return True

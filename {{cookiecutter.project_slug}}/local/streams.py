@@ -15,8 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from unittest.mock import patch
 
 import boto3
+from moto.dynamodb.models import table as dynamodb_tables
 
 from local.clock import VirtualClock
 from local.deploy import DeployedStack
@@ -25,6 +27,7 @@ from local.lambdas import Invocation, LambdaServiceException
 from local.resources import Resolver
 
 UNLIMITED = -1
+READ_LIMIT = 1000  # GetRecords' maximum
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,15 @@ def stream_mappings(stack: DeployedStack, resolver: Resolver) -> list[StreamMapp
     return mappings
 
 
+def records_stamped_by(clock: VirtualClock) -> Any:
+    """Stream records get their ApproximateCreationDateTime from the virtual clock, as their age is judged by it."""
+
+    def now() -> datetime:
+        return datetime.fromtimestamp(clock.time(), UTC).replace(tzinfo=None)
+
+    return patch.object(dynamodb_tables, "utcnow", now)
+
+
 def matches(pattern: dict[str, Any], value: dict[str, Any]) -> bool:
     """Event-pattern matching for the exact-value rules CDK's FilterRule.isEqual/or produce."""
     for key, rule in pattern.items():
@@ -96,7 +108,8 @@ class StreamPoller:
         self._invoke = invoke
         self._clock = clock
         self._streams = boto3.client("dynamodbstreams")
-        self._checkpoint: str | None = None
+        # Where the next read starts: the iterator the last read returned, as a poller keeps it.
+        self._iterator: str | None = None
         self._shard_id = ""
         self._lock = threading.Lock()
         self.log = DeliveryLog()
@@ -112,31 +125,24 @@ class StreamPoller:
     def redeliver(self) -> int:
         """Rewind to the start of the stream, as a shard re-read after a relay restart would."""
         with self._lock:
-            self._checkpoint = None
+            self._iterator = None
         return self.poll()
 
     def _read(self) -> list[dict[str, Any]]:
-        description = self._streams.describe_stream(StreamArn=self.mapping.stream_arn)["StreamDescription"]
-        records: list[dict[str, Any]] = []
-        for shard in description["Shards"]:
+        if self._iterator is None:
+            # This service's streams have one shard: a table's stream splits only under load moto does not model.
+            (shard,) = self._streams.describe_stream(StreamArn=self.mapping.stream_arn)["StreamDescription"]["Shards"]
             self._shard_id = shard["ShardId"]
-            position = (
-                {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": self._checkpoint}
-                if self._checkpoint
-                else {"ShardIteratorType": "TRIM_HORIZON"}
-            )
-            iterator = self._streams.get_shard_iterator(
-                StreamArn=self.mapping.stream_arn, ShardId=shard["ShardId"], **position
+            self._iterator = self._streams.get_shard_iterator(
+                StreamArn=self.mapping.stream_arn, ShardId=self._shard_id, ShardIteratorType="TRIM_HORIZON"
             )["ShardIterator"]
-            while iterator:
-                response = self._streams.get_records(ShardIterator=iterator, Limit=1000)
-                records.extend(response["Records"])
-                if not response["Records"]:
-                    break
-                iterator = response.get("NextShardIterator")
-        if records:
-            self._checkpoint = records[-1]["dynamodb"]["SequenceNumber"]
-        return records
+        records: list[dict[str, Any]] = []
+        while True:
+            response = self._streams.get_records(ShardIterator=self._iterator, Limit=READ_LIMIT)
+            self._iterator = response["NextShardIterator"]
+            records.extend(response["Records"])
+            if len(response["Records"]) < READ_LIMIT:
+                return records
 
     def _deliver(self, batch: list[dict[str, Any]]) -> None:
         pending: list[tuple[list[dict[str, Any]], int]] = [(batch, 0)]
