@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from infra.settings import SETTINGS
 from local.deploy import synthesize
@@ -16,6 +17,11 @@ os.environ.update(
         "POWERTOOLS_SERVICE_NAME": SETTINGS.service_name,
     }
 )
+
+# Property-based tests draw this many cases: "ci" keeps `make test` quick, `make soak` runs "soak".
+settings.register_profile("ci", max_examples=100, deadline=None)
+settings.register_profile("soak", max_examples=1000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ from {{ cookiecutter.package_name }}.logic.intake import (
     created_response,
     entity_id_for,
     idempotency_key_from,
+    is_json_content_type,
     is_same_request,
     plan_creation,
 )
@@ -92,3 +93,21 @@ def test_the_idempotency_key_header_is_found_whatever_its_case() -> None:
 def test_unusable_idempotency_keys_are_rejected(headers: dict[str, str] | None) -> None:
     with pytest.raises(InvalidIdempotencyKey):
         idempotency_key_from(headers)
+
+
+@pytest.mark.parametrize(
+    ("headers", "is_json"),
+    [
+        ({"Content-Type": "application/json"}, True),
+        ({"content-type": "Application/JSON; charset=utf-8"}, True),
+        ({}, True),
+        (None, True),
+        ({"Content-Type": " "}, True),
+        ({"Content-Type": "text/plain"}, False),
+        ({"Content-Type": "application/x-www-form-urlencoded"}, False),
+        ({"Content-Type": "application/json-patch+json"}, False),
+    ],
+)
+def test_only_json_or_no_content_type_counts_as_json(headers: dict[str, str] | None, is_json: bool) -> None:
+    # Given a request's headers; When its content type is checked; Then only JSON (or none, read as JSON) passes
+    assert is_json_content_type(headers) is is_json

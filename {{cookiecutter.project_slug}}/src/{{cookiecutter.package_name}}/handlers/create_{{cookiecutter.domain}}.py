@@ -7,7 +7,10 @@ from typing import Any
 import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency import (
@@ -26,9 +29,12 @@ from {{ cookiecutter.package_name }}.dal.entities import AlreadyCreated, EntityS
 from {{ cookiecutter.package_name }}.errors import KeyReusedWithOtherPayload
 from {{ cookiecutter.package_name }}.handlers.http import error_response
 from {{ cookiecutter.package_name }}.logic.intake import (
+    JSON_CONTENT_TYPE,
     InvalidIdempotencyKey,
+    UnsupportedMediaType,
     created_response,
     idempotency_key_from,
+    is_json_content_type,
     is_same_request,
     plan_creation,
 )
@@ -62,6 +68,8 @@ persistence = DynamoDBPersistenceLayer(table_name=os.environ["IDEMPOTENCY_TABLE_
 
 @app.post("/{{ cookiecutter.domain }}s")
 def create_{{ cookiecutter.domain }}(body: {{ cookiecutter.domain | pascal }}Request) -> Response[dict[str, Any]]:
+    if not is_json_content_type(app.current_event.headers):
+        raise UnsupportedMediaType
     key = idempotency_key_from(app.current_event.headers)
     created = create_once(command={"idempotency_key": key, "request": body.model_dump(mode="json")})
     return Response(
@@ -96,13 +104,25 @@ def _rejected(status_code: int, code: str, message: str, **details: Any) -> Resp
     return error_response(status_code, code, message, **details)
 
 
-@app.exception_handler(RequestValidationError)
-def _invalid_body(error: RequestValidationError) -> Response[dict[str, Any]]:
+@app.exception_handler([RequestValidationError, RequestUnsupportedContentType])
+def _invalid_body(error: RequestValidationError | RequestUnsupportedContentType) -> Response[dict[str, Any]]:
+    # Powertools reads form and multipart bodies too; only JSON is declared, so any other type is refused as such.
+    if not is_json_content_type(app.current_event.headers):
+        return _not_json()
     fields = [
         {"field": ".".join(str(part) for part in detail["loc"] if part != "body"), "message": detail["msg"]}
         for detail in error.errors()
     ]
     return _rejected(400, "invalid_request", "the body is not a valid {{ cookiecutter.domain }}", fields=fields)
+
+
+@app.exception_handler(UnsupportedMediaType)
+def _unsupported_media_type(_error: UnsupportedMediaType) -> Response[dict[str, Any]]:
+    return _not_json()
+
+
+def _not_json() -> Response[dict[str, Any]]:
+    return _rejected(415, "unsupported_media_type", f"send the body as {JSON_CONTENT_TYPE}")
 
 
 @app.exception_handler(InvalidIdempotencyKey)

@@ -94,3 +94,18 @@ def idempotency_key_from(headers: dict[str, str] | None) -> str:
     if not all("!" <= character <= "~" for character in key):
         raise InvalidIdempotencyKey(f"the {IDEMPOTENCY_KEY_HEADER} header must be printable ASCII without spaces")
     return key
+
+
+JSON_CONTENT_TYPE = "application/json"
+
+
+class UnsupportedMediaType(Exception):
+    """The body is declared as something other than JSON."""
+
+
+def is_json_content_type(headers: dict[str, str] | None) -> bool:
+    """True for application/json (parameters allowed) and for no Content-Type, which API Gateway reads as JSON."""
+    values = [value for name, value in (headers or {}).items() if name.lower() == "content-type"]
+    if not values or not values[0].strip():
+        return True
+    return values[0].split(";")[0].strip().lower() == JSON_CONTENT_TYPE
