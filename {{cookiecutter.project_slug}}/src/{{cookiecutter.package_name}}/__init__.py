@@ -1,1 +1,1 @@
-"""{{ cookiecutter.project_name }}: idempotent intake, transactional outbox and saga orchestration."""
+{{ (cookiecutter.project_name ~ ": idempotent intake, transactional outbox and saga orchestration.") | tojson }}
