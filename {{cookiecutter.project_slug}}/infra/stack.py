@@ -61,5 +61,7 @@ class ServiceStack(Stack):
         CfnOutput(self, "StateMachineArn", value=self.saga.state_machine.state_machine_arn)
         CfnOutput(self, "EntityTableName", value=self.storage.entity_table.table_name)
         CfnOutput(self, "OutboxTableName", value=self.storage.outbox_table.table_name)
+        # `make redrive` hands given-up outbox events back to the relay.
+        CfnOutput(self, "OutboxRelayFunctionName", value=self.relay.function.function_name)
         for queue in self.storage.failure_queues:
             CfnOutput(self, f"{queue.node.id}Url", value=queue.queue_url)
