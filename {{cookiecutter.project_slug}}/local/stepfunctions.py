@@ -12,6 +12,7 @@ boto3 client a Lambda task invokes through (boto3 clients are thread-safe).
 """
 
 import functools
+import importlib
 import re
 import threading
 import time
@@ -23,15 +24,6 @@ from unittest.mock import patch
 import boto3
 from moto.stepfunctions.models import StateMachine
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
-from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
-from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
-    state_task_service_aws_sdk,
-    state_task_service_dynamodb,
-    state_task_service_events,
-    state_task_service_sfn,
-    state_task_service_sns,
-    state_task_service_sqs,
-)
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 from moto.stepfunctions.parser.asl.utils import boto_client
@@ -42,14 +34,17 @@ from local.deploy import DeployedStack
 from local.resources import Resolver
 
 # The task types a saga can use whose clients moto builds per call (Lambda, DynamoDB, SQS and the like).
-TASK_MODULES = (
-    lambda_eval_utils,
-    state_task_service_aws_sdk,
-    state_task_service_dynamodb,
-    state_task_service_events,
-    state_task_service_sfn,
-    state_task_service_sns,
-    state_task_service_sqs,
+TASK_MODULES = tuple(
+    importlib.import_module(f"moto.stepfunctions.parser.asl.component.state.exec.state_task.{name}")
+    for name in (
+        "lambda_eval_utils",
+        "service.state_task_service_aws_sdk",
+        "service.state_task_service_dynamodb",
+        "service.state_task_service_events",
+        "service.state_task_service_sfn",
+        "service.state_task_service_sns",
+        "service.state_task_service_sqs",
+    )
 )
 
 
