@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from cookiecutter.exceptions import FailedHookException
+from jinja2.exceptions import SecurityError
 from pytest_cookies.plugin import Cookies
 
 from tests.helpers import files_under
@@ -105,3 +106,18 @@ def test_given_a_hostile_value_then_the_project_is_valid_or_pre_gen_refuses_it(
         assert isinstance(result.exception, FailedHookException), result
         assert "ERROR: invalid option " in capfd.readouterr().err
         assert files_under(tmp_path / "cookies") == []
+
+
+@pytest.mark.parametrize("option", FREE_TEXT_OPTIONS)
+def test_given_jinja_that_reaches_for_python_internals_then_nothing_runs_and_nothing_is_written(
+    cookies: Cookies, tmp_path: Path, option: str
+) -> None:
+    # Given a value that, rendered by an unsandboxed Jinja, would run a shell command
+    sentinel = tmp_path / SENTINEL
+    value = f"{{{{ cycler.__init__.__globals__.os.popen('touch {sentinel}').read() }}}}"
+    # When the template is baked with it
+    result = cookies.bake(extra_context={option: value})
+    # Then the sandbox refused it: the command did not run and nothing was written
+    assert isinstance(result.exception, SecurityError), result
+    assert not sentinel.exists()
+    assert files_under(tmp_path / "cookies") == []
