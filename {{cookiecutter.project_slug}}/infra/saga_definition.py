@@ -8,8 +8,11 @@ Semantics (see README "Saga"):
 - A step with a compensation is undone when it, or any later non-retriable step, fails.
 - A step without a compensation after the last compensatable step is retriable: retried on any
   error, and when retries are exhausted its failure is recorded and the saga still completes.
-- Any other failure compensates, in reverse order, every compensatable step up to and including
-  the failed one, then marks the entity FAILED.
+- Any other failure first claims the saga for failing (PENDING -> COMPENSATING, once for every
+  execution), then compensates, in reverse order, every compensatable step up to and including the
+  failed one, then marks the entity FAILED. Steps and "Mark completed" require PENDING, so a
+  duplicate EXPRESS execution can no longer complete a saga that is being compensated; one that
+  finds the saga already over ends without compensating anything.
 - Only transient Lambda errors (service errors, throttling, crashes) are retried for non-retriable
   steps: business errors are typed exceptions whose class name becomes the ASL error name, and
   retrying them would not help.
@@ -38,8 +41,12 @@ MARK_COMPLETED = "Mark completed"
 MARK_FAILED = "Mark failed"
 MARK_COMPENSATION_FAILED = "Mark compensation failed"
 SAGA_COMPLETED = "Saga completed"
+SAGA_ALREADY_ENDED = "Saga already ended"
 SAGA_FAILED = "Saga failed"
 COMPENSATION_FAILED = "Compensation failed"
+# The entity's statuses the state machine reads and writes (src/<package>/models.py names them for the code).
+PENDING = "PENDING"
+COMPENSATING = "COMPENSATING"
 
 TRANSIENT_LAMBDA_ERRORS = [
     "Lambda.ServiceException",
@@ -94,6 +101,11 @@ def retriable_steps(steps: tuple[SagaStep, ...]) -> set[str]:
     if not compensatable:
         return set()
     return {step.name for step in steps[compensatable[-1] + 1 :] if not step.compensation}
+
+
+def failure_claim(step_name: str) -> str:
+    """The state that claims the saga for failing when this step fails."""
+    return f"Fail at {pascal(step_name)}"
 
 
 def compensation_entry(steps: tuple[SagaStep, ...], failed_index: int) -> str:
@@ -151,36 +163,64 @@ def _update_entity(
     }
 
 
-def _mark_status(status: str, next_state: str, *, with_reason: bool) -> JsonObject:
-    """Move the entity from PENDING to its final status, once: a duplicate execution finds it final and stops."""
-    expression = "SET #status = :status, updated_at = :now"
-    values: JsonObject = {
-        ":status": {"S": status},
-        ":pending": {"S": "PENDING"},
-        ":now": {"S.$": "$$.State.EnteredTime"},
-    }
-    if with_reason:
-        expression += ", failure_reason = :reason"
-        values[":reason"] = {"S.$": "$.error.Error"}
-    state = _update_entity(expression, {"#status": "status"}, values, next_state, condition="#status = :pending")
-    # Already final (a duplicate EXPRESS execution): the first outcome and its failure_reason stand.
+def _when_condition_fails(state: JsonObject, next_state: str) -> JsonObject:
     state["Catch"] = [
         {"ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"], "ResultPath": None, "Next": next_state}
     ]
     return state
 
 
+def _mark_status(status: str, next_state: str, *, from_status: str, with_reason: bool) -> JsonObject:
+    """Move the entity from ``from_status`` to its final status, once: a duplicate execution finds it moved on."""
+    expression = "SET #status = :status, updated_at = :now"
+    values: JsonObject = {
+        ":status": {"S": status},
+        ":from": {"S": from_status},
+        ":now": {"S.$": "$$.State.EnteredTime"},
+    }
+    if with_reason:
+        expression += ", failure_reason = :reason"
+        values[":reason"] = {"S.$": "$.error.Error"}
+    state = _update_entity(expression, {"#status": "status"}, values, next_state, condition="#status = :from")
+    # Already final, or being failed (a duplicate EXPRESS execution): the first outcome and its failure_reason stand.
+    return _when_condition_fails(state, next_state)
+
+
+def _claim_failure(next_state: str) -> JsonObject:
+    """PENDING -> COMPENSATING before anything is compensated; executions that fail together all may go on.
+
+    When the saga is already over (a duplicate EXPRESS execution completed or failed it), this
+    execution ends without compensating: compensating a COMPLETED saga would undo a finished order.
+    """
+    state = _update_entity(
+        "SET #status = :compensating, updated_at = :now",
+        {"#status": "status"},
+        {
+            ":compensating": {"S": COMPENSATING},
+            ":pending": {"S": PENDING},
+            ":now": {"S.$": "$$.State.EnteredTime"},
+        },
+        next_state,
+        condition="#status IN (:pending, :compensating)",
+    )
+    return _when_condition_fails(state, SAGA_ALREADY_ENDED)
+
+
 def _retriable_failure_states(step: SagaStep, next_state: str, *, dlq_enabled: bool) -> dict[str, JsonObject]:
     record = f"Record {pascal(step.name)} failure"
     report = f"Report {pascal(step.name)} failure"
-    states = {
-        record: _update_entity(
-            "SET failures.#step = :failure",
-            {"#step": step.name},
-            {":failure": {"M": {"error": {"S.$": "$.error.Error"}, "at": {"S.$": "$$.State.EnteredTime"}}}},
-            report if dlq_enabled else next_state,
-        )
-    }
+    recording = _update_entity(
+        "SET failures.#step = :failure",
+        {"#step": step.name, "#status": "status"},
+        {
+            ":failure": {"M": {"error": {"S.$": "$.error.Error"}, "at": {"S.$": "$$.State.EnteredTime"}}},
+            ":pending": {"S": PENDING},
+        },
+        report if dlq_enabled else next_state,
+        condition="#status = :pending",
+    )
+    # A saga already over or failing (a duplicate EXPRESS execution) records and reports nothing.
+    states = {record: _when_condition_fails(recording, next_state)}
     if dlq_enabled:
         states[report] = {
             "Type": "Task",
@@ -220,12 +260,14 @@ def build_asl(steps: tuple[SagaStep, ...], *, dlq_enabled: bool) -> JsonObject:
             )
             states.update(_retriable_failure_states(step, next_state, dlq_enabled=dlq_enabled))
         else:
+            claim = failure_claim(step.name)
             states[pascal(step.name)] = _invoke(
                 step.name,
                 retry=[_retry(TRANSIENT_LAMBDA_ERRORS, max_attempts=6)],
-                on_error=compensation_entry(steps, index),
+                on_error=claim,
                 next_state=next_state,
             )
+            states[claim] = _claim_failure(compensation_entry(steps, index))
     for index, step in enumerate(steps):
         if step.compensation:
             # Compensations must eventually succeed, so unlike steps they retry on any error.
@@ -238,10 +280,14 @@ def build_asl(steps: tuple[SagaStep, ...], *, dlq_enabled: bool) -> JsonObject:
                 on_error=MARK_COMPENSATION_FAILED,
                 next_state=compensation_entry(steps, index - 1),
             )
-    states[MARK_COMPLETED] = _mark_status("COMPLETED", SAGA_COMPLETED, with_reason=False)
-    states[MARK_FAILED] = _mark_status("FAILED", SAGA_FAILED, with_reason=True)
-    states[MARK_COMPENSATION_FAILED] = _mark_status("COMPENSATION_FAILED", COMPENSATION_FAILED, with_reason=True)
+    states[MARK_COMPLETED] = _mark_status("COMPLETED", SAGA_COMPLETED, from_status=PENDING, with_reason=False)
+    states[MARK_FAILED] = _mark_status("FAILED", SAGA_FAILED, from_status=COMPENSATING, with_reason=True)
+    states[MARK_COMPENSATION_FAILED] = _mark_status(
+        "COMPENSATION_FAILED", COMPENSATION_FAILED, from_status=COMPENSATING, with_reason=True
+    )
     states[SAGA_COMPLETED] = {"Type": "Succeed"}
+    # Another execution of the same event decided the outcome; this one changed nothing.
+    states[SAGA_ALREADY_ENDED] = {"Type": "Succeed"}
     states[SAGA_FAILED] = {
         "Type": "Fail",
         "Error": "SagaFailed",

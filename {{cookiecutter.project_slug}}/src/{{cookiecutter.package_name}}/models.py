@@ -25,6 +25,8 @@ class {{ cookiecutter.domain | pascal }}Request(BaseModel):
 
 class Status(StrEnum):
     PENDING = "PENDING"
+    # A step failed: the saga's steps stop and its compensations run (infra/saga_definition.py moves it here).
+    COMPENSATING = "COMPENSATING"
     COMPLETED = "COMPLETED"
     FAILED = "FAILED"
     COMPENSATION_FAILED = "COMPENSATION_FAILED"

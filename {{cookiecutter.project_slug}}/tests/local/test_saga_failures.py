@@ -2,7 +2,7 @@
 
 import pytest
 
-from infra.saga_definition import MARK_COMPLETED, MARK_FAILED, SagaStep
+from infra.saga_definition import MARK_COMPLETED, MARK_FAILED, SagaStep, failure_claim
 from infra.saga_steps import SAGA_STEPS
 from infra.settings import SETTINGS
 from local.runtime import EmbeddedAws
@@ -41,13 +41,19 @@ def test_a_business_error_compensates_exactly_the_steps_up_to_it_in_reverse_and_
     # When an accepted request's saga runs
     entity_id = client.create()
     aws.settle()
-    # Then the earlier steps ran, the failing step was tried once (business errors are not retried), and exactly
-    # the compensations of the compensatable steps up to and including it ran, latest first, then Mark failed
+    # Then the earlier steps ran, the failing step was tried once (business errors are not retried), the saga was
+    # claimed for failing, exactly the compensations of the compensatable steps up to and including the failing
+    # step ran, latest first, then Mark failed
     execution = only_execution(aws, entity_id)
     assert execution["status"] == "FAILED"
     history = aws.execution_history(execution["executionArn"])
     ran = [*steps_before(failing), failing.name, *expected_compensations]
-    assert entered_tasks(history) == [state_name(action) for action in ran] + [MARK_FAILED]
+    assert entered_tasks(history) == [
+        *(state_name(action) for action in [*steps_before(failing), failing.name]),
+        failure_claim(failing.name),
+        *(state_name(action) for action in expected_compensations),
+        MARK_FAILED,
+    ]
     assert scheduled_functions(history) == [aws.function_name(action) for action in ran]
     assert aws.faults.armed() == {}
     # And the entity shows it: FAILED for that error, the earlier steps done, and each of them undone once

@@ -8,11 +8,15 @@ import pytest
 
 from infra.saga_definition import (
     ASL_PATH,
+    COMPENSATING,
     MARK_COMPLETED,
     MARK_FAILED,
+    PENDING,
+    SAGA_ALREADY_ENDED,
     SagaStep,
     action_names,
     build_asl,
+    failure_claim,
     generated_files,
     pascal,
     placeholders,
@@ -88,9 +92,10 @@ def test_a_failing_step_compensates_itself_and_every_earlier_compensatable_step_
     for index, step in pivotal:
         # When that step fails
         path = path_after_failure(asl, pascal(step.name))
-        # Then exactly the compensations up to and including it run, newest first, and the entity is marked FAILED
+        # Then the saga is claimed for failing, exactly the compensations up to and including the step run, newest
+        # first, and the entity is marked FAILED
         expected = [pascal(s.compensation) for s in reversed(steps[: index + 1]) if s.compensation]
-        assert path == [*expected, MARK_FAILED, "Saga failed"]
+        assert path == [failure_claim(step.name), *expected, MARK_FAILED, "Saga failed"]
 
 
 def test_the_default_saga_runs_in_order_and_compensates_as_documented() -> None:
@@ -101,8 +106,8 @@ def test_the_default_saga_runs_in_order_and_compensates_as_documented() -> None:
     assert asl["States"]["ReserveInventory"]["Next"] == "ProcessPayment"
     assert asl["States"]["ProcessPayment"]["Next"] == "SendNotification"
     assert asl["States"]["SendNotification"]["Next"] == MARK_COMPLETED
-    assert path_after_failure(asl, "ProcessPayment")[:2] == ["RefundPayment", "ReleaseInventory"]
-    assert path_after_failure(asl, "ReserveInventory")[:1] == ["ReleaseInventory"]
+    assert path_after_failure(asl, "ProcessPayment")[1:3] == ["RefundPayment", "ReleaseInventory"]
+    assert path_after_failure(asl, "ReserveInventory")[1:2] == ["ReleaseInventory"]
 
 
 @pytest.mark.parametrize("dlq_enabled", [True, False], ids=["dlq", "no-dlq"])
@@ -135,7 +140,7 @@ def test_a_saga_without_compensations_fails_instead_of_completing() -> None:
     # When the second one fails
     path = path_after_failure(build_asl(steps, dlq_enabled=False), "Ship")
     # Then the saga ends FAILED
-    assert path == [MARK_FAILED, "Saga failed"]
+    assert path == [failure_claim("ship"), MARK_FAILED, "Saga failed"]
 
 
 def test_placeholders_name_one_function_per_action_plus_the_table_and_queue() -> None:
@@ -153,12 +158,43 @@ def test_the_checked_in_asl_is_json_with_the_final_status_written_by_dynamodb() 
     assert asl["States"][MARK_FAILED]["Resource"] == "arn:aws:states:::dynamodb:updateItem"
 
 
-@pytest.mark.parametrize("mark", [MARK_COMPLETED, MARK_FAILED, "Mark compensation failed"])
-def test_the_final_status_is_written_once_and_a_duplicate_execution_keeps_it(mark: str) -> None:
+@pytest.mark.parametrize(
+    ("mark", "from_status"),
+    [(MARK_COMPLETED, PENDING), (MARK_FAILED, COMPENSATING), ("Mark compensation failed", COMPENSATING)],
+)
+def test_the_final_status_is_written_once_and_a_duplicate_execution_keeps_it(mark: str, from_status: str) -> None:
     # Given a status write of the default definition
     state = build_asl(DEFAULT_STEPS, dlq_enabled=True)["States"][mark]
-    # Then it only moves a PENDING entity, and finding it final ends the execution where it would have ended
-    assert state["Parameters"]["ConditionExpression"] == "#status = :pending"
+    # Then it only moves an entity in the status its path leads from (a saga being failed never completes), and
+    # finding it moved on ends the execution where it would have ended
+    assert state["Parameters"]["ConditionExpression"] == "#status = :from"
+    assert state["Parameters"]["ExpressionAttributeValues"][":from"] == {"S": from_status}
     assert state["Catch"] == [
         {"ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"], "ResultPath": None, "Next": state["Next"]}
+    ]
+
+
+def test_a_failure_claims_the_saga_before_compensating_and_a_saga_already_over_is_left_alone() -> None:
+    # Given the claim a failing step leads to
+    asl = build_asl(DEFAULT_STEPS, dlq_enabled=True)
+    claim = asl["States"][failure_claim("process_payment")]
+    # Then it moves a PENDING (or already failing) entity to COMPENSATING before any compensation runs
+    assert claim["Parameters"]["UpdateExpression"].startswith("SET #status = :compensating")
+    assert claim["Parameters"]["ConditionExpression"] == "#status IN (:pending, :compensating)"
+    assert claim["Next"] == "RefundPayment"
+    # And when another execution already ended the saga, this one ends without compensating anything
+    assert claim["Catch"] == [
+        {"ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"], "ResultPath": None, "Next": SAGA_ALREADY_ENDED}
+    ]
+    assert asl["States"][SAGA_ALREADY_ENDED] == {"Type": "Succeed"}
+
+
+@pytest.mark.parametrize("dlq_enabled", [True, False], ids=["dlq", "no-dlq"])
+def test_a_retriable_failure_is_recorded_and_reported_only_while_the_saga_is_pending(dlq_enabled: bool) -> None:
+    # Given the state recording an exhausted retriable step
+    record = build_asl(DEFAULT_STEPS, dlq_enabled=dlq_enabled)["States"]["Record SendNotification failure"]
+    # Then it writes only to a PENDING entity, and otherwise goes straight on (no report) to the final status
+    assert record["Parameters"]["ConditionExpression"] == "#status = :pending"
+    assert record["Catch"] == [
+        {"ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"], "ResultPath": None, "Next": MARK_COMPLETED}
     ]
