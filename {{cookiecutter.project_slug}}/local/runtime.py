@@ -4,7 +4,8 @@ One source of truth: the CDK app is synthesized and its CloudFormation template 
 functions, tables, the stream mapping and the state machine all come from that deployment. On top:
 every Lambda invoke runs the function's own handler in-process (local.lambdas), the outbox stream is
 polled with the mapping's settings (local.streams), the state machine runs its real ASL on virtual
-time (local.stepfunctions), and faults can be armed on any function (local.faults).
+time (local.stepfunctions), Powertools idempotency records expire on that same time (local.idempotency),
+and faults can be armed on any function (local.faults).
 """
 
 import tempfile
@@ -23,6 +24,7 @@ from local.clock import VirtualClock
 from local.deploy import DeployedStack, deploy, synthesize
 from local.dynamodb import atomic_requests, transactions_back_up_items_only
 from local.faults import Fault, FaultInjector, FaultKind
+from local.idempotency import idempotency_on
 from local.lambdas import Invocation, LambdaRuntime
 from local.overheads import request_dispatch_cached
 from local.resources import Resolver
@@ -75,6 +77,7 @@ class EmbeddedAws:
         self._exit.enter_context(self.lambdas.serve_moto_invokes())
         self._exit.enter_context(virtual_time(self.clock))
         self._exit.enter_context(records_stamped_by(self.clock))
+        self._exit.enter_context(idempotency_on(self.clock))
         self._exit.enter_context(express_duplicates_run())
         self._exit.enter_context(interpreter_set_up_once())
         self._exit.enter_context(request_dispatch_cached())

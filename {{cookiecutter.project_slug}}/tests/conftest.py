@@ -19,9 +19,12 @@ os.environ.update(
 )
 
 # Property-based tests draw this many cases: "ci" keeps `make test` quick, `make soak` runs "soak".
+HYPOTHESIS_PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
 settings.register_profile("ci", max_examples=100, deadline=None)
 settings.register_profile("soak", max_examples=1000, deadline=None)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+settings.load_profile(HYPOTHESIS_PROFILE)
+# Whole-flow scenarios (tests/local/test_invariants.py) are many requests and sagas each: their own counts.
+SCENARIOS_BY_PROFILE = {"ci": 25, "soak": 1000}
 
 
 @pytest.fixture(scope="session")

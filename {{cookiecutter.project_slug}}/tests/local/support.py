@@ -28,6 +28,8 @@ RETRIABLE = [step for step in SAGA_STEPS if step.name in retriable_steps(SAGA_ST
 # The steps whose business error fails the saga: every step but the retriable ones.
 PIVOTAL = [step for step in SAGA_STEPS if step.name not in retriable_steps(SAGA_STEPS)]
 COMPENSATABLE = [step for step in SAGA_STEPS if step.compensation]
+CREATE_HANDLER = f"create_{SETTINGS.domain}"
+IDEMPOTENCY_TTL_SECONDS = SETTINGS.idempotency_ttl_hours * 3600
 
 
 def new_key() -> str:
@@ -101,6 +103,31 @@ def table_contents() -> dict[str, list[dict[str, Any]]]:
         )
         for name in dynamodb.list_tables()["TableNames"]
     }
+
+
+def item_counts() -> dict[str, int]:
+    """Every table's item count, as DescribeTable reports it (moto counts live; AWS refreshes it every few hours)."""
+    dynamodb = boto3.client("dynamodb")
+    return {
+        name: int(dynamodb.describe_table(TableName=name)["Table"]["ItemCount"])
+        for name in dynamodb.list_tables()["TableNames"]
+    }
+
+
+def idempotency_table(aws: EmbeddedAws) -> str:
+    return str(aws.lambdas.function(CREATE_HANDLER).environment["IDEMPOTENCY_TABLE_NAME"])
+
+
+def live_idempotency_records(aws: EmbeddedAws) -> int:
+    """Idempotency records that have not expired by the emulation's clock (Powertools' ``expiration``, epoch s)."""
+    dynamodb = boto3.client("dynamodb")
+    pages = dynamodb.get_paginator("scan").paginate(
+        TableName=idempotency_table(aws),
+        Select="COUNT",
+        FilterExpression="expiration > :now",
+        ExpressionAttributeValues={":now": {"N": str(int(aws.clock.time()))}},
+    )
+    return sum(page["Count"] for page in pages)
 
 
 def stream_sequence_numbers(aws: EmbeddedAws) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""The emulation's own promises, where moto alone would differ from AWS: transactions, stream time."""
+"""The emulation's own promises, where moto alone would differ from AWS: transactions, stream and idempotency time."""
 
 import uuid
 
@@ -7,7 +7,16 @@ import pytest
 from botocore.exceptions import ClientError
 
 from local.runtime import EmbeddedAws
-from tests.local.support import Client, stream_sequence_numbers
+from tests.local.support import (
+    IDEMPOTENCY_TTL_SECONDS,
+    VALID_BODY,
+    Client,
+    item_counts,
+    live_idempotency_records,
+    new_key,
+    outbox_events,
+    stream_sequence_numbers,
+)
 
 pytestmark = pytest.mark.usefixtures("settled")
 
@@ -68,3 +77,28 @@ def test_records_written_after_virtual_time_skipped_ahead_are_not_too_old(aws: E
     # Then its record was delivered, not discarded as expired
     assert client.entity(entity_id)["status"] == "COMPLETED"
     assert len(poller.log.sent_to_on_failure) == sent_to_on_failure
+
+
+def test_idempotency_records_expire_on_virtual_time_and_the_key_still_names_one_entity(
+    aws: EmbeddedAws, client: Client
+) -> None:
+    # Given an accepted request whose saga has run, and its idempotency record still live
+    key = new_key()
+    first = client.post(VALID_BODY, key)
+    aws.settle()
+    assert live_idempotency_records(aws) >= 1
+    counts = item_counts()
+    # When virtual time passes the idempotency TTL
+    aws.clock.advance(IDEMPOTENCY_TTL_SECONDS + 1)
+    # Then Powertools judges every record written so far expired
+    assert live_idempotency_records(aws) == 0
+    # And when the same request arrives again, it is not answered from the expired record: the request is
+    # handled anew and writes a fresh record
+    replay = client.post(VALID_BODY, key)
+    aws.settle()
+    assert live_idempotency_records(aws) == 1
+    # Yet it gets the first answer, and no second entity or outbox event exists
+    assert (replay.status_code, replay.body) == (first.status_code, first.body)
+    assert item_counts() == counts
+    assert len(outbox_events(aws, first.body["id"])) == 1
+    assert client.entity(first.body["id"])["status"] == "COMPLETED"
