@@ -1,4 +1,4 @@
-"""Jinja extensions for the template: its filters (step parsing is shared with the pre-generation hook),
+"""Jinja extensions for the template: its filters (option checks are shared with the pre-generation hook),
 and a sandbox for everything cookiecutter renders."""
 
 from __future__ import annotations
@@ -7,8 +7,10 @@ import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
-from jinja2 import Environment
+from jinja2 import Environment, Template
+from jinja2.exceptions import TemplateSyntaxError, UndefinedError
 from jinja2.ext import Extension
 from jinja2.sandbox import SandboxedEnvironment, safe_range
 
@@ -37,11 +39,48 @@ def saga_steps(text: str) -> list[dict[str, str | None]]:
     return [{"name": step.name, "compensation": step.compensation} for step in _pre_gen_hook.parse_saga_steps(text)]
 
 
-class SagaFilters(Extension):
+# Never a valid slug (a valid one has no underscore), so it cannot clash with a real project's directory.
+INVALID_SLUG_DIRECTORY = "invalid_project_slug"
+
+
+def project_directory(slug: str) -> str:
+    """The name of the directory cookiecutter creates for the project: the slug, once it is valid.
+
+    Cookiecutter creates that directory before ``pre_gen_project`` runs, so an invalid slug such as
+    ``../../elsewhere`` or a 300-character name would reach the file system before the hook could
+    refuse it. A stand-in name keeps the directory inside the output directory; the hook then refuses
+    the slug with its usual message and cookiecutter removes the directory again.
+    """
+    return slug if _pre_gen_hook.is_valid_slug(slug) else INVALID_SLUG_DIRECTORY
+
+
+class TemplateFilters(Extension):
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         environment.filters["pascal"] = pascal
         environment.filters["saga_steps"] = saga_steps
+        environment.filters["project_directory"] = project_directory
+
+
+class InvalidJinjaInValue(UndefinedError):
+    """A value that does not parse as a Jinja template.
+
+    It derives from UndefinedError only because that is the error cookiecutter reports by the option's
+    name ("Unable to render variable 'project_name'") instead of with a traceback.
+    """
+
+
+class _SandboxedRendering:
+    """Methods the sandboxed environment class adds to cookiecutter's own."""
+
+    def from_string(self, source: Any, *args: Any, **kwargs: Any) -> Template:
+        try:
+            return super().from_string(source, *args, **kwargs)  # type: ignore[misc, no-any-return]
+        except TemplateSyntaxError as error:
+            raise InvalidJinjaInValue(
+                f"{source!r} is not valid Jinja ({error.message}). Cookiecutter renders every option value as a"
+                " template: wrap literal braces in {% raw %}...{% endraw %}"
+            ) from error
 
 
 class Sandbox(Extension):
@@ -50,14 +89,17 @@ class Sandbox(Extension):
     Cookiecutter renders each option value as Jinja before any hook can look at it, in an unsandboxed
     environment, so a value such as ``{{ cycler.__init__.__globals__.os.popen(...) }}`` would run a
     command. Cookiecutter offers no setting for a sandbox; this extension gives the environment it
-    built the sandbox's class and state, so such access raises jinja2's SecurityError instead.
+    built the sandbox's class and state, so such access raises jinja2's SecurityError instead. The same
+    class turns a value that is not valid Jinja into an error cookiecutter reports by the option's name.
     """
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         base = type(environment)
         if not environment.sandboxed:
-            environment.__class__ = type(f"Sandboxed{base.__name__}", (SandboxedEnvironment, base), {})
+            environment.__class__ = type(
+                f"Sandboxed{base.__name__}", (_SandboxedRendering, SandboxedEnvironment, base), {}
+            )
             # What SandboxedEnvironment.__init__ would have set.
             environment.globals["range"] = safe_range
             environment.binop_table = SandboxedEnvironment.default_binop_table.copy()  # type: ignore[attr-defined]

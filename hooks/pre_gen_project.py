@@ -85,12 +85,16 @@ def _positive_int(option: str, value: object) -> int:
     return int(text)
 
 
+def is_valid_slug(slug: str) -> bool:
+    return bool(SLUG.match(slug)) and len(slug) <= MAX_SLUG_LENGTH
+
+
 def validate(options: dict[str, object]) -> None:
     """Raise OptionError for the first option the template cannot render."""
     if not any(character.isalnum() for character in str(options["project_name"])):
         raise OptionError("project_name: must contain at least one letter or digit")
     slug = str(options["project_slug"])
-    if not SLUG.match(slug) or len(slug) > MAX_SLUG_LENGTH:
+    if not is_valid_slug(slug):
         raise OptionError(
             f"project_slug: {slug!r} must be lowercase letters and digits separated by single dashes"
             f" (at most {MAX_SLUG_LENGTH})"

@@ -2,8 +2,9 @@
 
 Quotes, backslashes, Jinja-looking text, shell metacharacters, path separators, very long and
 non-ASCII text go into each option. Either the project renders and still parses (pyproject.toml
-loads, every Python file compiles) or pre_gen_project refuses it naming an option; in both cases
-nothing is written outside the output directory and no shell command in a value runs.
+loads, every Python file compiles) or the render stops with a message naming the option: pre_gen_project's,
+or cookiecutter's own when the value is not valid Jinja (cookiecutter renders values as templates before
+any hook). In every case nothing is written and no shell command in a value runs.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from cookiecutter.exceptions import FailedHookException
+from cookiecutter.exceptions import FailedHookException, UndefinedVariableInTemplate
 from jinja2.exceptions import SecurityError
 from pytest_cookies.plugin import Cookies
 
@@ -48,29 +49,7 @@ def hostile_values(sentinel: Path) -> dict[str, str]:
 
 HOSTILE_IDS = list(hostile_values(Path("x")))
 
-# Known gaps, outside this template's reach: cookiecutter acts on these values before pre_gen_project runs.
-RENDERS_VALUES_FIRST = pytest.mark.xfail(
-    strict=True,
-    reason="cookiecutter renders every option value as Jinja before any hook: a broken statement fails with "
-    "Jinja's TemplateSyntaxError (nothing written), not with a message naming the option",
-)
-CREATES_PROJECT_DIR_FIRST = pytest.mark.xfail(
-    strict=True,
-    reason="cookiecutter creates the project directory from project_slug before pre_gen_project can refuse the "
-    "value: a path or an over-long name reaches the file system first",
-)
-KNOWN_GAPS = {
-    **{(option, "jinja-statement-like"): RENDERS_VALUES_FIRST for option in FREE_TEXT_OPTIONS},
-    ("project_slug", "path"): CREATES_PROJECT_DIR_FIRST,
-    ("project_slug", "long"): CREATES_PROJECT_DIR_FIRST,
-}
-CASES = [
-    pytest.param(
-        option, kind, id=f"{option}-{kind}", marks=[KNOWN_GAPS[(option, kind)]] if (option, kind) in KNOWN_GAPS else []
-    )
-    for option in FREE_TEXT_OPTIONS
-    for kind in HOSTILE_IDS
-]
+CASES = [pytest.param(option, kind, id=f"{option}-{kind}") for option in FREE_TEXT_OPTIONS for kind in HOSTILE_IDS]
 
 
 def python_files_compile(project: Path) -> list[str]:
@@ -101,6 +80,12 @@ def test_given_a_hostile_value_then_the_project_is_valid_or_pre_gen_refuses_it(
         assert project.resolve().is_relative_to((tmp_path / "cookies").resolve())
         tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
         assert python_files_compile(project) == []
+    elif kind == "jinja-statement-like":
+        # ... or, the value not being a valid template, cookiecutter stopped rendering it, naming the option
+        assert isinstance(result.exception, UndefinedVariableInTemplate), result
+        assert f"Unable to render variable '{option}'" in str(result.exception)
+        assert "is not valid Jinja" in str(result.exception)
+        assert files_under(tmp_path / "cookies") == []
     else:
         # ... or pre_gen_project refused it, naming an option, and wrote nothing
         assert isinstance(result.exception, FailedHookException), result

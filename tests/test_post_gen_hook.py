@@ -9,7 +9,7 @@ import pytest
 from tests.helpers import REPO_ROOT, load_hook, resolve_options
 
 hook = load_hook("post_gen_project")
-TEMPLATE_DIR = REPO_ROOT / "{{cookiecutter.project_slug}}"
+TEMPLATE_DIR = REPO_ROOT / "{{cookiecutter.project_slug|project_directory}}"
 
 
 def test_given_standard_when_pruned_then_the_express_only_dispatch_claims_go() -> None:

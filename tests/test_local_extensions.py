@@ -1,0 +1,45 @@
+"""Unit tests of local_extensions.py: the project directory's name and the sandbox's refusals."""
+
+from __future__ import annotations
+
+import pytest
+from cookiecutter.environment import StrictEnvironment
+from jinja2.exceptions import UndefinedError
+
+from local_extensions import INVALID_SLUG_DIRECTORY, project_directory
+from tests.helpers import load_hook
+
+hook = load_hook("pre_gen_project")
+
+
+def test_given_a_valid_slug_then_the_project_directory_is_named_after_it() -> None:
+    assert project_directory("billing-api-2") == "billing-api-2"
+
+
+@pytest.mark.parametrize("slug", ["../../outside/orders", "/tmp/orders", "orders " * 300, "Orders", ""])
+def test_given_an_invalid_slug_then_the_project_directory_is_a_stand_in_the_hook_refuses(slug: str) -> None:
+    # Given a slug pre_gen_project refuses, and that as a directory name could leave the output directory
+    # When it names the project directory
+    name = project_directory(slug)
+    # Then the directory is a plain name cookiecutter can create and remove, and no valid slug shares it
+    assert name == INVALID_SLUG_DIRECTORY
+    assert "/" not in name
+    assert not hook.is_valid_slug(name)
+
+
+def sandboxed_environment() -> StrictEnvironment:
+    return StrictEnvironment(context={"cookiecutter": {"_extensions": ["local_extensions.Sandbox"]}})
+
+
+def test_given_a_value_that_is_not_valid_jinja_then_the_error_quotes_it_as_cookiecutter_reports_by_option() -> None:
+    # Given the sandboxed environment cookiecutter renders option values in
+    environment = sandboxed_environment()
+    # When a value with a broken Jinja statement is compiled
+    with pytest.raises(UndefinedError) as raised:
+        environment.from_string("{% if %} orders")
+    # Then the error is one cookiecutter reports with the option's name, and it quotes the value
+    assert "'{% if %} orders' is not valid Jinja" in str(raised.value)
+
+
+def test_given_valid_jinja_then_the_sandboxed_environment_renders_it() -> None:
+    assert sandboxed_environment().from_string("{{ 7 * 7 }} orders").render() == "49 orders"
