@@ -3,6 +3,7 @@
 import importlib.util
 import json
 import os
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,36 +35,64 @@ class LocalLambdaContext:
         return 30_000
 
 
-@dataclass(frozen=True)
 class LocalFunction:
-    name: str
-    handler_path: str
-    environment: dict[str, str]
-    handler: Handler
+    """A deployed function: its handler run in this process with its deployed configuration.
+
+    As on AWS, an execution environment (here: a private instance of the handler's module) serves one
+    invocation at a time, and concurrent invocations get environments of their own. Handler modules
+    keep state between invocations (Powertools' metric set, for one), which two threads must not share.
+    """
+
+    def __init__(self, name: str, handler_path: str, environment: dict[str, str], module_file: str) -> None:
+        self.name = name
+        self.handler_path = handler_path
+        self.environment = environment
+        self._module_file = module_file
+        self._idle: list[Handler] = []
+        self._lock = threading.Lock()
+        self._idle.append(self._new_environment())
 
     def invoke(self, event: dict[str, Any]) -> Any:
-        # A round trip through JSON gives the handler exactly what the Lambda service would.
-        return self.handler(json.loads(json.dumps(event)), LocalLambdaContext(function_name=self.name))
+        with self._lock:
+            handler = self._idle.pop() if self._idle else None
+        if handler is None:
+            handler = self._new_environment()
+        try:
+            # A round trip through JSON gives the handler exactly what the Lambda service would.
+            return handler(json.loads(json.dumps(event)), LocalLambdaContext(function_name=self.name))
+        finally:
+            with self._lock:
+                self._idle.append(handler)
+
+    def _new_environment(self) -> Handler:
+        """Import the handler's module afresh with the function's environment variables (a cold start).
+
+        Handler modules read their configuration when imported, so each function gets its own module
+        instances: several saga actions share one handler module but not its configuration.
+        """
+        module_name, attribute = self.handler_path.rsplit(".", 1)
+        with _IMPORTING:
+            os.environ.update(self.environment)
+            spec = importlib.util.spec_from_file_location(f"{module_name}[{self.name}]", self._module_file)
+            assert spec is not None and spec.loader is not None
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+        handler: Handler = getattr(module, attribute)
+        return handler
+
+
+# Imports read os.environ, which holds one function's configuration at a time.
+_IMPORTING = threading.Lock()
 
 
 def load_function(function_name: str) -> LocalFunction:
-    """Import the function's handler module afresh with its deployed environment variables.
-
-    Handler modules read their configuration when imported, so each function gets its own module
-    instance: several saga actions share one handler module but not its configuration.
-    """
     configuration = boto3.client("lambda").get_function_configuration(FunctionName=function_name)
     environment = configuration.get("Environment", {}).get("Variables", {})
-    os.environ.update(environment)
-    module_name, attribute = configuration["Handler"].rsplit(".", 1)
+    module_name = configuration["Handler"].rsplit(".", 1)[0]
     spec = importlib.util.find_spec(module_name)
     if spec is None or spec.origin is None:
         raise ModuleNotFoundError(f"{function_name}: no module {module_name} for handler {configuration['Handler']}")
-    private_spec = importlib.util.spec_from_file_location(f"{module_name}[{function_name}]", spec.origin)
-    assert private_spec is not None and private_spec.loader is not None
-    module = importlib.util.module_from_spec(private_spec)
-    private_spec.loader.exec_module(module)
-    return LocalFunction(function_name, configuration["Handler"], environment, getattr(module, attribute))
+    return LocalFunction(function_name, configuration["Handler"], environment, spec.origin)
 
 
 def deployed_functions() -> list[str]:
