@@ -3,8 +3,9 @@
 moto evaluates a condition expression and applies the update as separate steps without a lock, so two
 threads (a duplicate EXPRESS execution running alongside the original, say) can both pass
 ``attribute_not_exists`` and both write. DynamoDB applies each request atomically; serializing moto's
-DynamoDB requests gives the same guarantee. No DynamoDB request calls back into a function (the
-stream triggers are detached), so the lock is never held across an invoke.
+DynamoDB requests gives the same guarantee (its Streams requests too, as reads trim old records). No
+DynamoDB request calls back into a function (the stream triggers are detached), so the lock is never
+held across an invoke.
 
 moto backs up every table a transaction touches, by deep copy, stream records included, in case it has
 to roll back: the cost of a create grew with every order ever written. Here a transaction saves only
@@ -13,8 +14,8 @@ the items it names and the length of each stream, which is all a rollback has to
 
 import copy
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 from unittest.mock import patch
@@ -24,17 +25,24 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
+from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 
 
-def atomic_requests() -> Any:
+def atomic_requests() -> ExitStack:
+    """DynamoDB and DynamoDB Streams requests one at a time: both change a table's stream shard."""
     lock = threading.RLock()
-    call_action = DynamoHandler.call_action
+    stack = ExitStack()
+    for handler_class in (DynamoHandler, DynamoDBStreamsHandler):
+        stack.enter_context(patch.object(handler_class, "call_action", _locked(handler_class.call_action, lock)))
+    return stack
 
-    def locked(handler: DynamoHandler) -> Any:
+
+def _locked(call_action: Callable[[Any], Any], lock: threading.RLock) -> Callable[[Any], Any]:
+    def locked(handler: Any) -> Any:
         with lock:
             return call_action(handler)
 
-    return patch.object(DynamoHandler, "call_action", locked)
+    return locked
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ and faults can be armed on any function (local.faults).
 
 import tempfile
 import time
+from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
@@ -26,7 +27,7 @@ from local.dynamodb import atomic_requests, transactions_back_up_items_only
 from local.faults import Fault, FaultInjector, FaultKind
 from local.idempotency import idempotency_on
 from local.lambdas import Invocation, LambdaRuntime
-from local.overheads import request_dispatch_cached
+from local.overheads import request_overheads_skipped
 from local.resources import Resolver
 from local.stepfunctions import (
     ExecutionEnds,
@@ -35,7 +36,7 @@ from local.stepfunctions import (
     interpreter_set_up_once,
     virtual_time,
 )
-from local.streams import StreamPoller, records_stamped_by, stream_mappings
+from local.streams import StreamPoller, records_kept_for_retention, records_stamped_by, stream_mappings
 
 TERMINAL_STATUSES = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 
@@ -77,10 +78,11 @@ class EmbeddedAws:
         self._exit.enter_context(self.lambdas.serve_moto_invokes())
         self._exit.enter_context(virtual_time(self.clock))
         self._exit.enter_context(records_stamped_by(self.clock))
+        self._exit.enter_context(records_kept_for_retention(self.clock))
         self._exit.enter_context(idempotency_on(self.clock))
         self._exit.enter_context(express_duplicates_run())
         self._exit.enter_context(interpreter_set_up_once())
-        self._exit.enter_context(request_dispatch_cached())
+        self._exit.enter_context(request_overheads_skipped())
         self._execution_ends = ExecutionEnds()
         self._exit.enter_context(self._execution_ends.watch())
         self.pollers = [
@@ -149,6 +151,14 @@ class EmbeddedAws:
             for execution in page["executions"]
         ]
 
+    def execution_counts(self) -> Counter[str]:
+        """How many executions each name has started.
+
+        Read from moto's backend: a listing through the API costs more the more executions the emulation
+        holds, and the fault scenarios ask after every one of thousands.
+        """
+        return Counter(execution.name for execution in list(self._state_machine.executions))
+
     def running_executions(self) -> list[dict[str, Any]]:
         return [execution for execution in self.executions() if execution["status"] not in TERMINAL_STATUSES]
 
@@ -177,10 +187,11 @@ class EmbeddedAws:
         really runs a second execution.
         """
         client = boto3.client("stepfunctions")
-        original = next(execution for execution in self.executions() if execution["name"] == execution_name)
-        execution_input = client.describe_execution(executionArn=original["executionArn"])["input"]
+        original = next(execution for execution in self._state_machine.executions if execution.name == execution_name)
         try:
-            client.start_execution(stateMachineArn=self.state_machine_arn, name=execution_name, input=execution_input)
+            client.start_execution(
+                stateMachineArn=self.state_machine_arn, name=execution_name, input=original.execution_input
+            )
         except client.exceptions.ExecutionAlreadyExists:
             return "already exists"
         return "started"

@@ -5,20 +5,26 @@ failure settings, and drop the records afterwards (local.deploy detaches that). 
 stream through the DynamoDB Streams API instead and honours FilterCriteria, BatchSize,
 ReportBatchItemFailures (checkpoint at the lowest failed sequence number), BisectBatchOnFunctionError,
 MaximumRetryAttempts, MaximumRecordAgeInSeconds and the OnFailure destination (batch metadata only,
-as on AWS: the records themselves stay in the table).
+as on AWS: the records themselves stay in the table). Records leave the stream after 24 hours of
+virtual time, as on AWS; moto would keep them forever.
 """
 
 import json
 import threading
 import uuid
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from unittest.mock import patch
 
 import boto3
+from botocore.exceptions import ClientError
+from moto.core.exceptions import JsonRESTError
 from moto.dynamodb.models import table as dynamodb_tables
+from moto.dynamodb.models.table import StreamShard
+from moto.dynamodbstreams.models import DynamoDBStreamsBackend
 
 from local.clock import VirtualClock
 from local.deploy import DeployedStack
@@ -28,6 +34,7 @@ from local.resources import Resolver
 
 UNLIMITED = -1
 READ_LIMIT = 1000  # GetRecords' maximum
+STREAM_RETENTION_SECONDS = 24 * 60 * 60
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,58 @@ def records_stamped_by(clock: VirtualClock) -> Any:
         return datetime.fromtimestamp(clock.time(), UTC).replace(tzinfo=None)
 
     return patch.object(dynamodb_tables, "utcnow", now)
+
+
+class TrimmedDataAccessException(JsonRESTError):
+    """What DynamoDB Streams answers a read that starts before the oldest record it still keeps."""
+
+    code = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__("TrimmedDataAccessException", message)
+
+
+def records_kept_for_retention(clock: VirtualClock, retention_seconds: float = STREAM_RETENTION_SECONDS) -> ExitStack:
+    """Stream reads and iterators first drop the records older than the retention, by the virtual clock.
+
+    So TRIM_HORIZON starts at the oldest record left, and a read that starts at a dropped record fails
+    with TrimmedDataAccessException, as on AWS. Shards change only inside a request, and local.dynamodb
+    serializes the requests that touch them.
+    """
+
+    def trim(shard: StreamShard) -> None:
+        oldest_kept = datetime.fromtimestamp(clock.time() - retention_seconds, UTC).replace(tzinfo=None)
+        expired = 0
+        while expired < len(shard.items) and _created(shard.items[expired].record) < oldest_kept:
+            expired += 1
+        del shard.items[:expired]
+        shard.starting_sequence_number += expired
+
+    get = StreamShard.get
+    get_shard_iterator = DynamoDBStreamsBackend.get_shard_iterator
+
+    def get_within_retention(shard: StreamShard, start: int, quantity: int) -> list[dict[str, Any]]:
+        trim(shard)
+        if start < shard.starting_sequence_number:
+            oldest = shard.starting_sequence_number
+            raise TrimmedDataAccessException(f"Sequence number {start} is past the retention; the oldest is {oldest}")
+        return get(shard, start, quantity)
+
+    def iterator_within_retention(backend: DynamoDBStreamsBackend, arn: str, *args: Any) -> Any:
+        shard = backend._get_table_from_arn(arn).stream_shard
+        if shard is not None:
+            trim(shard)
+        return get_shard_iterator(backend, arn, *args)
+
+    stack = ExitStack()
+    stack.enter_context(patch.object(StreamShard, "get", get_within_retention))
+    stack.enter_context(patch.object(DynamoDBStreamsBackend, "get_shard_iterator", iterator_within_retention))
+    return stack
+
+
+def _created(record: dict[str, Any]) -> datetime:
+    created: datetime = record["dynamodb"]["ApproximateCreationDateTime"]
+    return created
 
 
 def matches(pattern: dict[str, Any], value: dict[str, Any]) -> bool:
@@ -138,7 +197,15 @@ class StreamPoller:
             )["ShardIterator"]
         records: list[dict[str, Any]] = []
         while True:
-            response = self._streams.get_records(ShardIterator=self._iterator, Limit=READ_LIMIT)
+            try:
+                response = self._streams.get_records(ShardIterator=self._iterator, Limit=READ_LIMIT)
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "TrimmedDataAccessException":
+                    raise
+                # Records left the stream before this poller read them (it lagged a day): as on AWS they are
+                # lost to it, and it goes on from the oldest record left.
+                self._iterator = None
+                return records + self._read()
             self._iterator = response["NextShardIterator"]
             records.extend(response["Records"])
             if len(response["Records"]) < READ_LIMIT:

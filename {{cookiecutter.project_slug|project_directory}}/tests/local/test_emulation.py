@@ -1,12 +1,19 @@
-"""The emulation's own promises, where moto alone would differ from AWS: transactions, stream and idempotency time."""
+"""The emulation's own promises, where moto alone would differ from AWS: transactions, stream and idempotency time,
+stream retention."""
 
 import uuid
+from collections.abc import Callable
+from typing import Any
+from unittest.mock import patch
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from moto.core.responses import BaseResponse
+from moto.dynamodb.responses import DynamoHandler
 
 from local.runtime import EmbeddedAws
+from local.streams import STREAM_RETENTION_SECONDS
 from tests.local.support import (
     IDEMPOTENCY_TTL_SECONDS,
     VALID_BODY,
@@ -79,6 +86,34 @@ def test_records_written_after_virtual_time_skipped_ahead_are_not_too_old(aws: E
     assert len(poller.log.sent_to_on_failure) == sent_to_on_failure
 
 
+def test_stream_records_leave_the_stream_a_day_after_they_were_written(aws: EmbeddedAws, client: Client) -> None:
+    # Given an accepted request whose outbox record the relay has read
+    entity_id = client.create()
+    aws.settle()
+    sequence_number = stream_sequence_numbers(aws)[entity_id]
+    # When a day of virtual time passes
+    aws.clock.advance(STREAM_RETENTION_SECONDS + 1)
+    # Then the record has left the stream: a read from the oldest record skips it, a read at it is refused
+    assert entity_id not in stream_sequence_numbers(aws)
+    streams = boto3.client("dynamodbstreams")
+    (poller,) = aws.pollers
+    (shard,) = streams.describe_stream(StreamArn=poller.mapping.stream_arn)["StreamDescription"]["Shards"]
+    iterator = streams.get_shard_iterator(
+        StreamArn=poller.mapping.stream_arn,
+        ShardId=shard["ShardId"],
+        ShardIteratorType="AT_SEQUENCE_NUMBER",
+        SequenceNumber=sequence_number,
+    )["ShardIterator"]
+    with pytest.raises(ClientError) as trimmed:
+        streams.get_records(ShardIterator=iterator)
+    assert trimmed.value.response["Error"]["Code"] == "TrimmedDataAccessException"
+    # And a redelivery now re-reads nothing, while a new request still flows through
+    assert aws.redeliver_streams() == 0
+    later_id = client.create()
+    aws.settle()
+    assert client.entity(later_id)["status"] == "COMPLETED"
+
+
 def test_idempotency_records_expire_on_virtual_time_and_the_key_still_names_one_entity(
     aws: EmbeddedAws, client: Client
 ) -> None:
@@ -102,3 +137,53 @@ def test_idempotency_records_expire_on_virtual_time_and_the_key_still_names_one_
     assert item_counts() == counts
     assert len(outbox_events(aws, first.body["id"])) == 1
     assert client.entity(first.body["id"])["status"] == "COMPLETED"
+
+
+def item_operations(table: str, key: dict[str, Any]) -> list[Callable[[Any], dict[str, Any]]]:
+    """Every DynamoDB item operation, reading or writing the item under ``key``; each leaves it as it found it."""
+    item = {
+        **key,
+        "text": {"S": "Bestellung ✓"},
+        "number": {"N": "12.50"},
+        "binary": {"B": b"\x00\xff"},
+        "sets": {"M": {"ss": {"SS": ["a", "b"]}, "ns": {"NS": ["1", "2.5"]}, "bs": {"BS": [b"\x01"]}}},
+        "list": {"L": [{"BOOL": True}, {"NULL": True}, {"M": {}}]},
+    }
+    return [
+        lambda dynamodb: dynamodb.put_item(TableName=table, Item=item, ReturnValues="ALL_OLD"),
+        lambda dynamodb: dynamodb.get_item(TableName=table, Key=key, ConsistentRead=True),
+        lambda dynamodb: dynamodb.update_item(
+            TableName=table,
+            Key=key,
+            UpdateExpression="SET #number = #number + :zero",
+            ExpressionAttributeNames={"#number": "number"},
+            ExpressionAttributeValues={":zero": {"N": "0"}},
+            ReturnValues="ALL_NEW",
+        ),
+        lambda dynamodb: dynamodb.query(
+            TableName=table, KeyConditionExpression="id = :id", ExpressionAttributeValues={":id": key["id"]}
+        ),
+        lambda dynamodb: dynamodb.transact_get_items(TransactItems=[{"Get": {"TableName": table, "Key": key}}]),
+        lambda dynamodb: dynamodb.batch_get_item(RequestItems={table: {"Keys": [key]}}),
+        lambda dynamodb: dynamodb.delete_item(TableName=table, Key=key, ReturnValues="ALL_OLD"),
+        lambda dynamodb: dynamodb.transact_write_items(TransactItems=[{"Put": {"TableName": table, "Item": item}}]),
+        lambda dynamodb: dynamodb.batch_write_item(RequestItems={table: [{"DeleteRequest": {"Key": key}}]}),
+    ]
+
+
+def test_dynamodb_item_answers_parse_as_moto_would_have_serialized_them(aws: EmbeddedAws) -> None:
+    # Given every kind of attribute value on an item, and every item operation on it
+    dynamodb = boto3.client("dynamodb")
+    key = {"id": {"S": f"answers-{uuid.uuid4()}"}}
+    operations = item_operations(aws.stack.outputs["EntityTableName"], key)
+
+    def answers() -> list[dict[str, Any]]:
+        return [{**operation(dynamodb), "ResponseMetadata": None} for operation in operations]
+
+    # When they run with the emulation's answers, and again with moto's own serializer
+    dumped = answers()
+    with patch.object(DynamoHandler, "serialized", BaseResponse.serialized):
+        serialized = answers()
+    # Then botocore parses both into the same responses
+    assert dumped == serialized
+    assert dumped[1]["Item"]["binary"] == {"B": b"\x00\xff"}

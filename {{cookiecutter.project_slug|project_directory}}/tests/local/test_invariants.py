@@ -38,6 +38,7 @@ from local.api import ApiResponse
 from local.faults import FaultKind
 from local.lambdas import Invocation
 from local.runtime import EmbeddedAws
+from local.streams import STREAM_RETENTION_SECONDS
 from tests.conftest import HYPOTHESIS_PROFILE, SCENARIOS_BY_PROFILE
 from tests.local.support import (
     COMPENSATABLE,
@@ -51,7 +52,6 @@ from tests.local.support import (
     item_counts,
     new_key,
     state_name,
-    stream_sequence_numbers,
 )
 
 pytestmark = pytest.mark.usefixtures("settled")
@@ -94,21 +94,24 @@ def faults_absorbed(role: str) -> int | None:
 
 
 class Recorder:
-    """Every invocation while a scenario runs, by entity id, and the outbox event id of every entity relayed."""
+    """Every invocation while a scenario runs, by entity id, and the outbox event id and stream sequence number of
+    every entity relayed (the stream itself may have dropped the record since: it keeps a day)."""
 
     def __init__(self, aws: EmbeddedAws) -> None:
         self.by_entity: dict[str, list[tuple[str, Invocation]]] = defaultdict(list)
         self.event_ids: dict[str, str] = {}
+        self.sequence_numbers: dict[str, int] = {}
         invoke = aws.lambdas.invoke
 
         def recording(function_name: str, event: dict[str, Any]) -> Invocation:
-            outcome = invoke(function_name, event)
-            if "entity_id" in event:
-                self.by_entity[event["entity_id"]].append((function_name, outcome))
             for record in event.get("Records", []):
                 image = record.get("dynamodb", {}).get("NewImage", {})
                 if "entity_id" in image and "event_id" in image:
                     self.event_ids[image["entity_id"]["S"]] = image["event_id"]["S"]
+                    self.sequence_numbers[image["entity_id"]["S"]] = int(record["dynamodb"]["SequenceNumber"])
+            outcome = invoke(function_name, event)
+            if "entity_id" in event:
+                self.by_entity[event["entity_id"]].append((function_name, outcome))
             return outcome
 
         self._patch = patch.object(aws.lambdas, "invoke", recording)
@@ -291,7 +294,7 @@ class FlowScenario(RuleBasedStateMachine):
         # Start what is pending first, so that the duplicate may run alongside its original.
         self.aws.pump_streams()
         event_id = self.recorder.event_ids.get(str(entity_id))
-        if event_id is None or not any(execution["name"] == event_id for execution in self.aws.executions()):
+        if event_id is None or not self.aws.execution_counts()[event_id]:
             event("action: duplicate execution (none yet: its event was not relayed, or the relay failed first)")
             return
         event("action: duplicate execution")
@@ -328,6 +331,8 @@ class FlowScenario(RuleBasedStateMachine):
         finally:
             self.recorder.stop()
             self.forget_given_up_deliveries()
+            # The next scenario starts a day later, so its stream re-reads no longer reach this one's records.
+            self.aws.clock.advance(STREAM_RETENTION_SECONDS)
 
     def quiesce(self) -> None:
         """Everything delivered and finished (faults still armed fire on it), then no fault left; a client without
@@ -353,7 +358,7 @@ class FlowScenario(RuleBasedStateMachine):
         assert len(entity_ids) == len(self.keys)
         events = self.assert_one_entity_and_one_outbox_event_per_key(entity_ids)
         entities = {entity_id: self.client.entity(entity_id) for entity_id in entity_ids}
-        assert_every_saga_ended(self.aws, entities, events)
+        assert_every_saga_ended(self.aws, entities, self.recorder.sequence_numbers)
         for entity_id, entity in entities.items():
             event(f"saga: {entity['status']}")
             self.assert_each_action_took_effect_once(entity_id, entity)
@@ -361,14 +366,17 @@ class FlowScenario(RuleBasedStateMachine):
         self.assert_executions_per_entity(events)
 
     def assert_one_entity_and_one_outbox_event_per_key(self, entity_ids: set[str]) -> dict[str, str]:
-        """Invariant 1: as many new entities and outbox rows as keys, one row per entity; its event id by entity."""
+        """Invariant 1: as many new entities and outbox rows as keys, and each entity's row is the one its stream
+        record carried to the relay; its event id by entity."""
         counts = item_counts()
         for output in ("EntityTableName", "OutboxTableName"):
             table = self.aws.stack.outputs[output]
             assert counts[table] - self.counts_before[table] == len(entity_ids), output
-        rows = outbox_rows_of(self.aws, entity_ids)
-        assert Counter(row["entity_id"]["S"] for row in rows) == dict.fromkeys(entity_ids, 1)
-        return {row["entity_id"]["S"]: row["event_id"]["S"] for row in rows}
+        events = {entity_id: self.recorder.event_ids.get(entity_id) for entity_id in entity_ids}
+        for entity_id, event_id in events.items():
+            assert event_id is not None, ("no outbox record of it reached the relay", entity_id)
+            assert outbox_row_entity(self.aws, event_id) == entity_id, event_id
+        return {entity_id: str(event_id) for entity_id, event_id in events.items()}
 
     def assert_each_action_took_effect_once(self, entity_id: str, entity: dict[str, Any]) -> None:
         """Invariant 3, first half: at most one invocation per action recorded its effect, and only on the entity."""
@@ -382,7 +390,7 @@ class FlowScenario(RuleBasedStateMachine):
 
     def assert_executions_per_entity(self, events: dict[str, str]) -> None:
         """Invariant 5: STANDARD starts one execution per outbox event, however often it is asked to."""
-        runs = Counter(execution["name"] for execution in self.aws.executions())
+        runs = self.aws.execution_counts()
         for entity_id, event_id in events.items():
             if runs[event_id] > 1:
                 event("saga ran more than once")
@@ -403,20 +411,17 @@ class FlowScenario(RuleBasedStateMachine):
             delete_queued(self.aws.stack.outputs[RELAY_FAILURES_QUEUE], ours)
 
 
-def outbox_rows_of(aws: EmbeddedAws, entity_ids: set[str]) -> list[dict[str, Any]]:
-    if not entity_ids:
-        return []
-    dynamodb = boto3.client("dynamodb")
-    values = {f":e{index}": {"S": entity_id} for index, entity_id in enumerate(sorted(entity_ids))}
-    pages = dynamodb.get_paginator("scan").paginate(
-        TableName=aws.stack.outputs["OutboxTableName"],
-        FilterExpression=f"entity_id IN ({', '.join(values)})",
-        ExpressionAttributeValues=values,
+def outbox_row_entity(aws: EmbeddedAws, event_id: str) -> str | None:
+    """The entity id on the outbox row of this event, None when there is no such row."""
+    item = boto3.client("dynamodb").get_item(
+        TableName=aws.stack.outputs["OutboxTableName"], Key={"event_id": {"S": event_id}}, ConsistentRead=True
     )
-    return [item for page in pages for item in page["Items"]]
+    return item["Item"]["entity_id"]["S"] if "Item" in item else None
 
 
-def assert_every_saga_ended(aws: EmbeddedAws, entities: dict[str, dict[str, Any]], events: dict[str, str]) -> None:
+def assert_every_saga_ended(
+    aws: EmbeddedAws, entities: dict[str, dict[str, Any]], sequence_numbers: dict[str, int]
+) -> None:
     """Invariant 2: every accepted entity's saga ended, unless the stream delivery of its event was given up.
 
     A given-up delivery (its record inside a batch a stream poller sent to the on-failure destination) is
@@ -425,7 +430,6 @@ def assert_every_saga_ended(aws: EmbeddedAws, entities: dict[str, dict[str, Any]
     unfinished = {entity_id for entity_id, entity in entities.items() if entity["status"] not in FINAL_STATUSES}
     if not unfinished:
         return
-    sequence_numbers = stream_sequence_numbers(aws)
     given_up = [
         (int(batch["startSequenceNumber"]), int(batch["endSequenceNumber"]))
         for poller in aws.pollers
@@ -434,7 +438,8 @@ def assert_every_saga_ended(aws: EmbeddedAws, entities: dict[str, dict[str, Any]
     ]
     for entity_id in unfinished:
         event("saga never started: its delivery was given up")
-        number = int(sequence_numbers[entity_id])
+        number = sequence_numbers.get(entity_id)
+        assert number is not None, ("never relayed", entity_id, entities[entity_id])
         assert any(start <= number <= end for start, end in given_up), (entity_id, entities[entity_id])
         # Given up before any execution started: nothing happened to it.
         assert (entities[entity_id]["status"], entities[entity_id]["steps"]) == ("PENDING", {}), entity_id

@@ -33,10 +33,6 @@ def given_up_entity(aws: EmbeddedAws, client: Client) -> str:
     return entity_id
 
 
-def execution_counts(aws: EmbeddedAws) -> Counter[str]:
-    return Counter(execution["name"] for execution in aws.executions())
-
-
 @needs_on_failure_queue
 def test_a_given_up_event_is_redriven_from_the_on_failure_queue_and_a_second_run_starts_nothing(
     aws: EmbeddedAws, client: Client, capsys: pytest.CaptureFixture[str]
@@ -54,12 +50,12 @@ def test_a_given_up_event_is_redriven_from_the_on_failure_queue_and_a_second_run
     assert client.entity(entity_id)["status"] == "COMPLETED"
     assert aws.queue_messages(RELAY_FAILURES_QUEUE) == []
     # When it runs again, as `make redrive` runs it
-    before = execution_counts(aws)
+    before = aws.execution_counts()
     exit_code = main([])
     aws.settle()
     # Then it found nothing to do and started nothing (the handlers run in this process and print their logs too)
     assert (exit_code, capsys.readouterr().out.splitlines()[-1]) == (0, "0 batches, 0 events redriven, 0 failed")
-    assert execution_counts(aws) == before
+    assert aws.execution_counts() == before
 
 
 @needs_on_failure_queue
@@ -91,7 +87,7 @@ def test_a_window_redrive_dispatches_what_was_given_up_and_nothing_twice(aws: Em
     given_up = given_up_entity(aws, client)
     moments = [datetime.fromisoformat(outbox_events(aws, entity)[0]["occurred_at"]) for entity in (completed, given_up)]
     window = (min(moments) - timedelta(milliseconds=1), max(moments) + timedelta(milliseconds=1))
-    before = execution_counts(aws)
+    before = aws.execution_counts()
     # When the window around both is redriven, twice
     for _ in range(2):
         report = redrive(SETTINGS.service_name, window)
@@ -100,7 +96,7 @@ def test_a_window_redrive_dispatches_what_was_given_up_and_nothing_twice(aws: Em
         assert {event_id_of(aws, completed), event_id_of(aws, given_up)} <= set(report.batches[0].event_ids)
         assert report.failed_event_ids == []
     # And only the given-up entity got an execution: one, however often it was redriven
-    after = execution_counts(aws)
+    after = aws.execution_counts()
     assert after - before == Counter({event_id_of(aws, given_up): 1})
     assert client.entity(given_up)["status"] == "COMPLETED"
     assert only_execution(aws, completed)["status"] == "SUCCEEDED"
