@@ -11,6 +11,7 @@ from typing import Any
 from unittest.mock import patch
 
 import boto3
+from aws_lambda_powertools import Metrics
 from moto.awslambda.models import LambdaFunction
 from moto.core.exceptions import JsonRESTError
 
@@ -40,7 +41,8 @@ class LocalFunction:
 
     As on AWS, an execution environment (here: a private instance of the handler's module) serves one
     invocation at a time, and concurrent invocations get environments of their own. Handler modules
-    keep state between invocations (Powertools' metric set, for one), which two threads must not share.
+    keep state between invocations (Powertools' metric set, for one), which two threads must not share
+    (see metrics_per_environment for the state Powertools keeps in its classes).
     """
 
     def __init__(self, name: str, handler_path: str, environment: dict[str, str], module_file: str) -> None:
@@ -83,6 +85,23 @@ class LocalFunction:
 
 # Imports read os.environ, which holds one function's configuration at a time.
 _IMPORTING = threading.Lock()
+
+
+def metrics_per_environment() -> Any:
+    """Give each Powertools Metrics instance a metric set of its own, as each execution environment has on AWS.
+
+    Metrics keeps its metric set in class attributes, shared by every instance in a process; on AWS each
+    environment is a process of its own. Shared here, one invocation's flush would empty the set another
+    invocation on another thread had just checked, which then fails with SchemaValidationError.
+    """
+    init = Metrics.__init__
+
+    def init_with_own_state(metrics: Metrics, *args: Any, **kwargs: Any) -> None:
+        metrics._metrics, metrics._dimensions, metrics._metadata = {}, {}, {}
+        metrics._default_dimensions = {}
+        init(metrics, *args, **kwargs)
+
+    return patch.object(Metrics, "__init__", init_with_own_state)
 
 
 def load_function(function_name: str) -> LocalFunction:

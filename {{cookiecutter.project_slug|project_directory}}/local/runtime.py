@@ -26,7 +26,7 @@ from local.deploy import DeployedStack, deploy, synthesize
 from local.dynamodb import atomic_requests, transactions_back_up_items_only
 from local.faults import Fault, FaultInjector, FaultKind
 from local.idempotency import idempotency_on
-from local.lambdas import Invocation, LambdaRuntime
+from local.lambdas import Invocation, LambdaRuntime, metrics_per_environment
 from local.overheads import request_overheads_skipped
 from local.resources import Resolver
 from local.stepfunctions import (
@@ -74,6 +74,7 @@ class EmbeddedAws:
         region, account = self.state_machine_arn.split(":")[3:5]
         self._state_machine = stepfunctions_backend(account, region).describe_state_machine(self.state_machine_arn)
         self._finished_executions = 0
+        self._exit.enter_context(metrics_per_environment())
         self.lambdas = LambdaRuntime(self.faults)
         self._exit.enter_context(self.lambdas.serve_moto_invokes())
         self._exit.enter_context(virtual_time(self.clock))

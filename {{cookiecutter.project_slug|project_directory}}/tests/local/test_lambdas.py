@@ -4,9 +4,9 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from local.lambdas import LocalFunction
+from local.lambdas import LocalFunction, metrics_per_environment
 
-# The handler below waits here until both invocations are inside a handler at once.
+# The handlers below wait here until both invocations are inside a handler at once.
 BOTH_INSIDE = threading.Barrier(2, timeout=10)
 
 HANDLER_KEEPING_STATE = """
@@ -36,3 +36,31 @@ def test_concurrent_invocations_of_one_function_get_an_execution_environment_eac
         results = list(pool.map(lambda number: function.invoke({"invocation": number}), [1, 2]))
     # Then neither saw the other's state: both ran to the end, each in its own environment
     assert results == [{"invocation": 1}, {"invocation": 2}]
+
+
+HANDLER_ADDING_A_METRIC = """
+from aws_lambda_powertools import Metrics
+
+from tests.local.test_lambdas import BOTH_INSIDE
+
+metrics = Metrics(namespace="emulation-test", service="emulation-test")
+
+
+def handler(event, context):
+    metrics.add_metric(name=event["metric"], unit="Count", value=1)
+    BOTH_INSIDE.wait()
+    return sorted(metrics.metric_set)
+"""
+
+
+def test_concurrent_invocations_each_publish_only_their_own_powertools_metrics(tmp_path: Path) -> None:
+    # Given a function whose handler adds a Powertools metric named in its event
+    module_file = tmp_path / "counting.py"
+    module_file.write_text(HANDLER_ADDING_A_METRIC)
+    with metrics_per_environment():
+        function = LocalFunction("counting-function", "counting.handler", {}, str(module_file))
+        # When two invocations have each added theirs at the same time
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            metric_sets = list(pool.map(lambda name: function.invoke({"metric": name}), ["First", "Second"]))
+    # Then each would publish its own metric only, as in two execution environments on AWS
+    assert metric_sets == [["First"], ["Second"]]
