@@ -10,9 +10,10 @@ Semantics (see README "Saga"):
   error, and when retries are exhausted its failure is recorded and the saga still completes.
 - Any other failure first claims the saga for failing (PENDING -> COMPENSATING, once for every
   execution), then compensates, in reverse order, every compensatable step up to and including the
-  failed one, then marks the entity FAILED. Steps and "Mark completed" require PENDING, so a
-  duplicate EXPRESS execution can no longer complete a saga that is being compensated; one that
-  finds the saga already over ends without compensating anything.
+  failed one, and every later one that another execution of the same event had already taken (a
+  duplicate EXPRESS execution can be ahead of the one that fails), then marks the entity FAILED.
+  Steps and "Mark completed" require PENDING, so once the saga is claimed no step is taken any more
+  and no execution can complete it; one that finds the saga already over ends without compensating.
 - Only transient Lambda errors (service errors, throttling, crashes) are retried for non-retriable
   steps: business errors are typed exceptions whose class name becomes the ASL error name, and
   retrying them would not help.
@@ -108,6 +109,11 @@ def failure_claim(step_name: str) -> str:
     return f"Fail at {pascal(step_name)}"
 
 
+def later_steps_check(step_name: str) -> str:
+    """The state that looks for steps taken, by another execution, after this failed step."""
+    return f"Find steps taken after {pascal(step_name)}"
+
+
 def compensation_entry(steps: tuple[SagaStep, ...], failed_index: int) -> str:
     """The first state to run when the step at ``failed_index`` fails: its own compensation or an earlier one."""
     for step in reversed(steps[: failed_index + 1]):
@@ -191,6 +197,7 @@ def _claim_failure(next_state: str) -> JsonObject:
 
     When the saga is already over (a duplicate EXPRESS execution completed or failed it), this
     execution ends without compensating: compensating a COMPLETED saga would undo a finished order.
+    The claim keeps the steps taken so far in ``$.claimed.steps``: no step is taken after it.
     """
     state = _update_entity(
         "SET #status = :compensating, updated_at = :now",
@@ -203,7 +210,22 @@ def _claim_failure(next_state: str) -> JsonObject:
         next_state,
         condition="#status IN (:pending, :compensating)",
     )
+    state["Parameters"]["ReturnValues"] = "ALL_NEW"
+    state["ResultSelector"] = {"steps.$": "$.Attributes.steps.M"}
+    state["ResultPath"] = "$.claimed"
     return _when_condition_fails(state, SAGA_ALREADY_ENDED)
+
+
+def _later_steps_check(later_steps: list[SagaStep], otherwise: str) -> JsonObject:
+    """Compensate from the latest of these steps that another execution took; when none was taken, ``otherwise``."""
+    return {
+        "Type": "Choice",
+        "Choices": [
+            {"Variable": f"$.claimed.steps.{step.name}", "IsPresent": True, "Next": pascal(str(step.compensation))}
+            for step in reversed(later_steps)
+        ],
+        "Default": otherwise,
+    }
 
 
 def _retriable_failure_states(step: SagaStep, next_state: str, *, dlq_enabled: bool) -> dict[str, JsonObject]:
@@ -267,7 +289,13 @@ def build_asl(steps: tuple[SagaStep, ...], *, dlq_enabled: bool) -> JsonObject:
                 on_error=claim,
                 next_state=next_state,
             )
-            states[claim] = _claim_failure(compensation_entry(steps, index))
+            entry = compensation_entry(steps, index)
+            later_steps = [later for later in steps[index + 1 :] if later.compensation]
+            if later_steps:
+                states[claim] = _claim_failure(later_steps_check(step.name))
+                states[later_steps_check(step.name)] = _later_steps_check(later_steps, entry)
+            else:
+                states[claim] = _claim_failure(entry)
     for index, step in enumerate(steps):
         if step.compensation:
             # Compensations must eventually succeed, so unlike steps they retry on any error.
@@ -315,12 +343,15 @@ def placeholders(steps: tuple[SagaStep, ...], *, dlq_enabled: bool) -> set[str]:
 
 
 def transitions(asl: JsonObject) -> list[tuple[str, str, str]]:
-    """Every ``(from, to, kind)`` edge of the definition; kind is ``next`` or ``catch``."""
+    """Every ``(from, to, kind)`` edge of the definition; kind is ``next``, ``catch`` or ``choice``."""
     edges = []
     for name, state in asl["States"].items():
         if "Next" in state:
             edges.append((name, state["Next"], "next"))
         edges.extend((name, catcher["Next"], "catch") for catcher in state.get("Catch", []))
+        edges.extend((name, choice["Next"], "choice") for choice in state.get("Choices", []))
+        if "Default" in state:
+            edges.append((name, state["Default"], "next"))
     return edges
 
 
@@ -332,11 +363,12 @@ def render_mermaid(asl: JsonObject) -> str:
 
     lines = ["flowchart TD"]
     for name, state in asl["States"].items():
-        shape = f"([{name}])" if state["Type"] in {"Succeed", "Fail"} else f"[{name}]"
+        shapes = {"Succeed": f"([{name}])", "Fail": f"([{name}])", "Choice": f"{{{name}}}"}
+        shape = shapes.get(state["Type"], f"[{name}]")
         lines.append(f"  {node(name)}{shape}")
     lines.append(f"  start((start)) --> {node(asl['StartAt'])}")
     for source, target, kind in transitions(asl):
-        arrow = "-->" if kind == "next" else "-. error .->"
+        arrow = {"next": "-->", "catch": "-. error .->", "choice": "-- taken -->"}[kind]
         lines.append(f"  {node(source)} {arrow} {node(target)}")
     return "\n".join(lines) + "\n"
 

@@ -47,6 +47,7 @@ from tests.local.support import (
     VALID_BODY,
     Client,
     asl,
+    attempts_until_caught,
     event_id_of,
     executions_of,
     item_counts,
@@ -447,23 +448,29 @@ def assert_every_saga_ended(
 
 
 def possible_failing_steps(entity: dict[str, Any]) -> list[SagaStep]:
-    """The steps a FAILED saga can have failed at: every earlier step took effect, no later one did.
+    """The steps a FAILED saga can have failed at: the execution that failed there had taken every earlier step.
 
-    The step itself may have taken effect too: a duplicate EXPRESS execution can get it through just
-    before the execution it failed for claims the saga for failing.
+    Later steps may have taken effect too: a duplicate EXPRESS execution can be ahead of the execution that
+    fails, or get the failing step itself through just before that execution claims the saga for failing.
     """
     recorded = set(entity["steps"])
     return [
         step
         for index, step in enumerate(SAGA_STEPS)
-        if step.name not in RETRIABLE
-        and {earlier.name for earlier in SAGA_STEPS[:index]} <= recorded <= {s.name for s in SAGA_STEPS[: index + 1]}
+        if step.name not in RETRIABLE and {earlier.name for earlier in SAGA_STEPS[:index]} <= recorded
     ]
 
 
+def compensations_after_failing_at(failed: SagaStep, entity: dict[str, Any]) -> list[str]:
+    """Latest first: the compensatable steps up to the failing one, and up to the latest step any execution took."""
+    taken = [index for index, step in enumerate(SAGA_STEPS) if step.name in entity["steps"]]
+    last = max([SAGA_STEPS.index(failed), *taken])
+    return [str(step.compensation) for step in reversed(SAGA_STEPS[: last + 1]) if step.compensation]
+
+
 def assert_compensated_exactly_as_failed(entity: dict[str, Any]) -> None:
-    """Invariant 3, second half: compensations ran for the compensatable steps up to the failing one, latest
-    first, and only when the saga failed; no step ran after the failing one."""
+    """Invariant 3, second half: compensations ran for the compensatable steps up to the failing one (and every
+    later one taken), latest first, and only when the saga failed."""
     if entity["status"] != "FAILED":
         assert entity["compensations"] == {}, entity
         if entity["status"] == "COMPLETED":
@@ -472,10 +479,7 @@ def assert_compensated_exactly_as_failed(entity: dict[str, Any]) -> None:
         return
     assert entity["failure_reason"], entity
     compensations_by_failing_step = {
-        failed.name: [
-            step.compensation for step in reversed(SAGA_STEPS[: SAGA_STEPS.index(failed) + 1]) if step.compensation
-        ]
-        for failed in possible_failing_steps(entity)
+        failed.name: compensations_after_failing_at(failed, entity) for failed in possible_failing_steps(entity)
     }
     matching = [
         expected for expected in compensations_by_failing_step.values() if set(entity["compensations"]) == set(expected)
@@ -562,4 +566,43 @@ def test_a_duplicate_that_completes_while_the_original_compensates_leaves_no_com
     # Then the entity is consistent: completed and not compensated, or failed and compensated
     entity = client.entity(entity_id)
     assert entity["status"] in FINAL_STATUSES
+    assert_compensated_exactly_as_failed(entity)
+
+
+@pytest.mark.skipif(SETTINGS.workflow_type != "EXPRESS", reason="STANDARD runs one execution per event")
+@pytest.mark.skipif(len(COMPENSATABLE) < 2, reason="needs a compensatable step after another one")
+def test_a_duplicate_that_fails_behind_the_original_also_compensates_the_steps_the_original_took(
+    aws: EmbeddedAws, client: Client
+) -> None:
+    """Found by the soak: the duplicate compensated only up to where it failed, so the original's later step (a
+    payment) stayed in effect on a FAILED entity."""
+    # Given an execution held just after the last compensatable step took effect
+    last = COMPENSATABLE[-1]
+    holding, release = threading.Event(), threading.Event()
+    invoke = aws.lambdas.invoke
+
+    def holding_after_the_last_compensatable_step(function_name: str, event: dict[str, Any]) -> Invocation:
+        outcome = invoke(function_name, event)
+        if function_name == aws.function_name(last.name) and not release.is_set():
+            holding.set()
+            release.wait(30)
+        return outcome
+
+    with patch.object(aws.lambdas, "invoke", holding_after_the_last_compensatable_step):
+        entity_id = client.create()
+        aws.pump_streams()
+        assert holding.wait(30)
+        # When a duplicate execution fails at the first step: its function keeps crashing until the retries run out
+        first = SAGA_STEPS[0].name
+        aws.arm_fault(first, "crash_before", count=attempts_until_caught(first, "Runtime.ExitError"))
+        assert aws.start_duplicate_execution(event_id_of(aws, entity_id)) == "started"
+        deadline = time.monotonic() + 30
+        while client.entity(entity_id)["status"] not in FINAL_STATUSES and time.monotonic() < deadline:
+            time.sleep(0.05)
+        release.set()
+        aws.settle()
+    # Then the entity failed and every step taken, the original's included, was compensated
+    entity = client.entity(entity_id)
+    assert entity["status"] == "FAILED"
+    assert set(entity["compensations"]) == {str(step.compensation) for step in COMPENSATABLE}
     assert_compensated_exactly_as_failed(entity)
