@@ -36,6 +36,10 @@ class LocalLambdaContext:
         return 30_000
 
 
+# Imports read os.environ, which holds one function's configuration at a time.
+_IMPORTING = threading.Lock()
+
+
 class LocalFunction:
     """A deployed function: its handler run in this process with its deployed configuration.
 
@@ -50,9 +54,8 @@ class LocalFunction:
         self.handler_path = handler_path
         self.environment = environment
         self._module_file = module_file
-        self._idle: list[Handler] = []
         self._lock = threading.Lock()
-        self._idle.append(self._new_environment())
+        self._idle: list[Handler] = [self._new_environment()]
 
     def invoke(self, event: dict[str, Any]) -> Any:
         with self._lock:
@@ -81,10 +84,6 @@ class LocalFunction:
             spec.loader.exec_module(module)
         handler: Handler = getattr(module, attribute)
         return handler
-
-
-# Imports read os.environ, which holds one function's configuration at a time.
-_IMPORTING = threading.Lock()
 
 
 def metrics_per_environment() -> Any:
