@@ -1,10 +1,19 @@
 """Work moto and botocore repeat on every in-process request that changes nothing in the answer: skipped.
 
+- moto finds a request's handler by matching its URL against the URL patterns of every service it
+  emulates, then against every path of the service found: hundreds of regular expressions per request.
+  The handler depends only on the URL, so each URL is routed once.
 - moto lists a response class's methods by reflection (``inspect.getmembers``) to dispatch each request.
   The list depends only on the class, so it is cached.
 - botocore signs every request (SigV4). Nothing in the emulation checks a signature (IAM is not
   enforced), and moto takes the region from the endpoint and the account from its default, so the
   embedded AWS's requests go unsigned.
+- moto parses a DynamoDB condition expression, and an update expression, twice per request (to validate
+  the request, then to apply it). A parse depends only on the expression text and the attribute names
+  and values it refers to, and nothing changes the tree it gives (updates work on a copy), so each is
+  parsed once: the saga's conditional writes, which differ only in values they do not test, share one.
+- The Step Functions interpreter builds a JSONPath parser, tables and all, for every path it evaluates.
+  Parsed paths are immutable, so each is parsed once.
 - moto answers DynamoDB item operations by walking the response through botocore's output shape. The
   result is already DynamoDB's wire JSON (attribute values, base64 for binary), so it is dumped as is;
   botocore parses it into the same response (tests/local/test_emulation.py checks that).
@@ -13,14 +22,29 @@
 import base64
 import functools
 import json
+import re
+from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any
 from unittest.mock import patch
 
+from botocore.awsrequest import AWSPreparedRequest
 from botocore.signers import RequestSigner
+from moto import backend_index, backends
 from moto.core import responses
-from moto.core.utils import method_names_from_class
+from moto.core.base_backend import BackendDict
+from moto.core.botocore_stubber import BotocoreStubber
+from moto.core.config import passthrough_service, passthrough_url, service_whitelisted
+from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.core.request import normalize_request
+from moto.core.utils import get_equivalent_url_in_aws_domain, method_names_from_class
+from moto.dynamodb.comparisons import ConditionExpressionParser
+from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]  # an untyped module
 from moto.dynamodb.responses import DynamoHandler, DynamoResult
+from moto.moto_api import recorder
+from moto.stepfunctions.parser.asl.component.common.path import result_path
+from moto.stepfunctions.parser.asl.utils import json_path
+from werkzeug.exceptions import HTTPException
 
 ITEM_OPERATIONS = frozenset(
     {
@@ -36,14 +60,101 @@ ITEM_OPERATIONS = frozenset(
         "UpdateItem",
     }
 )
+# Parses kept per kind: far more than the distinct expressions and paths a service uses.
+PARSES_KEPT = 1024
+
+MotoHandler = Callable[[Any, str, Any], Any]
 
 
 def request_overheads_skipped() -> ExitStack:
     stack = ExitStack()
+    stack.enter_context(_routed_once())
     stack.enter_context(patch.object(responses, "method_names_from_class", functools.cache(method_names_from_class)))
     stack.enter_context(patch.object(RequestSigner, "sign", _unsigned))
+    stack.enter_context(_expressions_parsed_once())
     stack.enter_context(patch.object(DynamoHandler, "serialized", _item_answers_as_json(DynamoHandler.serialized)))
     return stack
+
+
+def _routed_once() -> Any:
+    process_request = BotocoreStubber.process_request
+    handler_for = functools.lru_cache(maxsize=PARSES_KEPT)(_moto_handler_for)
+
+    def process_routed(stubber: BotocoreStubber, request: AWSPreparedRequest) -> Any:
+        handler = handler_for(request.url)
+        if handler is None:  # passed through, refused or not emulated: moto answers as it would
+            return process_request(stubber, request)
+        normalized = normalize_request(request)
+        try:
+            recorder._record_request(normalized)
+            return handler(normalized, normalized.raw_url, normalized.headers)
+        except HTTPException as error:
+            return error.code, error.get_headers(), error.get_body()
+
+    return patch.object(BotocoreStubber, "process_request", process_routed)
+
+
+def _moto_handler_for(url: str) -> MotoHandler | None:
+    """The handler moto's BotocoreStubber.process_request picks for ``url``, picked the same way."""
+    parsed_url, _ = get_equivalent_url_in_aws_domain(url)
+    clean_url = f"{parsed_url.scheme}://{parsed_url.netloc}{parsed_url.path}"
+    if passthrough_url(clean_url):
+        return None
+    for service, service_pattern in backend_index.backend_url_patterns:
+        if not service_pattern.match(clean_url):
+            continue
+        if passthrough_service(service) or not service_whitelisted(service):
+            return None
+        backend_dict = backends.get_backend(service)  # type: ignore[call-overload]
+        if isinstance(backend_dict, BackendDict):
+            regions = backend_dict[DEFAULT_ACCOUNT_ID]
+            backend = regions["us-east-1"] if "us-east-1" in regions else regions["aws"]
+        else:
+            backend = backend_dict["global"]
+        for path_pattern, handler in backend.urls.items():
+            if re.compile(path_pattern).match(clean_url):
+                return handler  # type: ignore[no-any-return]
+    return None
+
+
+def _expressions_parsed_once() -> ExitStack:
+    parse_condition = ConditionExpressionParser.parse
+
+    @functools.lru_cache(maxsize=PARSES_KEPT)
+    def parsed_condition(expression: str | None, names: str, values: str) -> tuple[Any, list[str], list[str]]:
+        parser = ConditionExpressionParser(expression, json.loads(names), json.loads(values))
+        return parse_condition(parser), parser.expr_attr_names_found, parser.expr_attr_values_found
+
+    def parse_once(parser: ConditionExpressionParser) -> Any:
+        expression = parser.condition_expression
+        tree, names_found, values_found = parsed_condition(
+            expression,
+            _placeholders_in(expression, parser.expression_attribute_names),
+            _placeholders_in(expression, parser.expression_attribute_values),
+        )
+        # Callers read which names and values the expression used, to reject the unused ones.
+        parser.expr_attr_names_found, parser.expr_attr_values_found = list(names_found), list(values_found)
+        return tree
+
+    make_update: Any = functools.lru_cache(maxsize=PARSES_KEPT)(UpdateExpressionParser.make.__func__)
+    stack = ExitStack()
+    stack.enter_context(patch.object(ConditionExpressionParser, "parse", parse_once))
+    stack.enter_context(patch.object(UpdateExpressionParser, "make", classmethod(make_update)))
+    for module in (json_path, result_path):
+        stack.enter_context(patch.object(module, "parse", functools.lru_cache(maxsize=PARSES_KEPT)(module.parse)))
+    return stack
+
+
+def _placeholders_in(expression: str | None, placeholders: dict[str, Any] | None) -> str:
+    """The placeholders the expression's text contains, as a cache key: its parse reads no others.
+
+    Matching by substring keeps ``:a`` when only ``:ab`` is used; a key that holds more than it must
+    only makes the cache miss more often.
+    """
+    if placeholders is None:
+        return "null"
+    used = {name: value for name, value in placeholders.items() if expression is not None and name in expression}
+    return json.dumps(used, sort_keys=True)
 
 
 def _unsigned(_signer: RequestSigner, *_: Any, **__: Any) -> None:

@@ -187,3 +187,66 @@ def test_dynamodb_item_answers_parse_as_moto_would_have_serialized_them(aws: Emb
     # Then botocore parses both into the same responses
     assert dumped == serialized
     assert dumped[1]["Item"]["binary"] == {"B": b"\x00\xff"}
+
+
+def test_writes_that_share_an_expression_are_each_judged_on_their_own_names_and_values(aws: EmbeddedAws) -> None:
+    dynamodb = boto3.client("dynamodb")
+    table, key = aws.stack.outputs["EntityTableName"], {"id": {"S": f"expressions-{uuid.uuid4()}"}}
+    # Given an item, and one conditional update whose text every write below shares
+    dynamodb.put_item(TableName=table, Item={**key, "status": {"S": "PENDING"}})
+
+    def update(attribute: str, value: str, tested: str, expected: str) -> str:
+        try:
+            dynamodb.update_item(
+                TableName=table,
+                Key=key,
+                UpdateExpression="SET #attribute = :value",
+                ConditionExpression="#tested = :expected",
+                ExpressionAttributeNames={"#attribute": attribute, "#tested": tested},
+                ExpressionAttributeValues={":value": {"S": value}, ":expected": {"S": expected}},
+            )
+        except ClientError as error:
+            return str(error.response["Error"]["Code"])
+        return "updated"
+
+    # When writes differ from the first only in the names and values they give it
+    outcomes = [
+        update("first", "1", tested="status", expected="PENDING"),
+        update("first", "2", tested="status", expected="COMPLETED"),
+        update("first", "3", tested="missing", expected="PENDING"),
+        update("second", "4", tested="status", expected="PENDING"),
+    ]
+    # Then each write tested and set what it named itself
+    assert outcomes == ["updated", "ConditionalCheckFailedException", "ConditionalCheckFailedException", "updated"]
+    item = dynamodb.get_item(TableName=table, Key=key, ConsistentRead=True)["Item"]
+    assert (item["first"], item["second"]) == ({"S": "1"}, {"S": "4"})
+    dynamodb.delete_item(TableName=table, Key=key)
+
+
+def test_an_invalid_update_expression_is_refused_every_time_it_is_sent(aws: EmbeddedAws) -> None:
+    dynamodb = boto3.client("dynamodb")
+    table, key = aws.stack.outputs["EntityTableName"], {"id": {"S": f"invalid-{uuid.uuid4()}"}}
+    # Given an update expression that does not parse
+    errors = []
+    # When it is sent twice
+    for _ in range(2):
+        with pytest.raises(ClientError) as refused:
+            dynamodb.update_item(
+                TableName=table, Key=key, UpdateExpression="SET = :value", ExpressionAttributeValues={":value": {"N": "1"}}
+            )
+        errors.append(refused.value.response["Error"]["Code"])
+    # Then both are refused, and no item was written
+    assert errors == ["ValidationException", "ValidationException"]
+    assert "Item" not in dynamodb.get_item(TableName=table, Key=key, ConsistentRead=True)
+
+
+@pytest.mark.usefixtures("aws")
+def test_a_request_to_a_service_the_emulation_lacks_gets_moto_s_own_answer() -> None:
+    # Given a service that moto does not emulate
+    braket = boto3.client("braket")
+    # When it is called
+    with pytest.raises(ClientError) as answered:
+        braket.search_devices(filters=[])
+    # Then moto answers as it does for every service it lacks
+    assert answered.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    assert "Not yet implemented" in str(answered.value)
