@@ -4,6 +4,7 @@ import importlib.util
 import json
 import os
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,6 +39,26 @@ class LocalLambdaContext:
 
 # Imports read os.environ, which holds one function's configuration at a time.
 _IMPORTING = threading.Lock()
+ENVIRONMENTS_PER_FUNCTION = 4
+# Far longer than any invocation here takes: reached only when invocations wait on each other in a cycle.
+ENVIRONMENT_WAIT_SECONDS = 60.0
+
+
+class LambdaServiceException(JsonRESTError):
+    """What the Lambda service answers when it fails an invoke: callers see ``Lambda.ServiceException``."""
+
+    code = 500
+    error_type = "ServiceException"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(self.error_type, message)
+
+
+class LambdaThrottled(LambdaServiceException):
+    """What Lambda answers when a function has no concurrency left: ``Lambda.TooManyRequestsException``."""
+
+    code = 429
+    error_type = "TooManyRequestsException"
 
 
 class LocalFunction:
@@ -47,27 +68,71 @@ class LocalFunction:
     invocation at a time, and concurrent invocations get environments of their own. Handler modules
     keep state between invocations (Powertools' metric set, for one), which two threads must not share
     (see metrics_per_environment for the state Powertools keeps in its classes).
+
+    Unlike AWS, a function has at most ``max_environments``: further concurrent invocations wait for one
+    to be free. Handlers share one interpreter here, so more environments would run nothing sooner, and
+    each costs a cold start (a fresh import with its clients). A wait longer than ``wait_seconds`` ends
+    as Lambda's throttling error, TooManyRequestsException, which the ASL retries.
     """
 
-    def __init__(self, name: str, handler_path: str, environment: dict[str, str], module_file: str) -> None:
+    def __init__(
+        self,
+        name: str,
+        handler_path: str,
+        environment: dict[str, str],
+        module_file: str,
+        *,
+        max_environments: int = ENVIRONMENTS_PER_FUNCTION,
+        wait_seconds: float = ENVIRONMENT_WAIT_SECONDS,
+    ) -> None:
+        if max_environments < 1:
+            raise ValueError(f"{name}: max_environments must be at least 1, not {max_environments}")
         self.name = name
         self.handler_path = handler_path
         self.environment = environment
+        self.max_environments = max_environments
+        self._wait_seconds = wait_seconds
         self._module_file = module_file
-        self._lock = threading.Lock()
+        self._freed = threading.Condition()
         self._idle: list[Handler] = [self._new_environment()]
+        self._environments = 1
+
+    @property
+    def environments(self) -> int:
+        """How many execution environments the function has started (cold starts)."""
+        return self._environments
 
     def invoke(self, event: dict[str, Any]) -> Any:
-        with self._lock:
-            handler = self._idle.pop() if self._idle else None
-        if handler is None:
-            handler = self._new_environment()
+        handler = self._take_environment()
         try:
             # A round trip through JSON gives the handler exactly what the Lambda service would.
             return handler(json.loads(json.dumps(event)), LocalLambdaContext(function_name=self.name))
         finally:
-            with self._lock:
+            with self._freed:
                 self._idle.append(handler)
+                self._freed.notify()
+
+    def _take_environment(self) -> Handler:
+        with self._freed:
+            deadline = time.monotonic() + self._wait_seconds
+            while not self._idle and self._environments >= self.max_environments:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise LambdaThrottled(
+                        f"{self.name}: all {self.max_environments} execution environments stayed busy"
+                        f" for {self._wait_seconds:g} s"
+                    )
+                self._freed.wait(remaining)
+            if self._idle:
+                return self._idle.pop()
+            self._environments += 1
+        try:
+            return self._new_environment()
+        except BaseException:
+            with self._freed:
+                self._environments -= 1
+                self._freed.notify()
+            raise
 
     def _new_environment(self) -> Handler:
         """Import the handler's module afresh with the function's environment variables (a cold start).
@@ -116,15 +181,6 @@ def load_function(function_name: str) -> LocalFunction:
 def deployed_functions() -> list[str]:
     paginator = boto3.client("lambda").get_paginator("list_functions")
     return [function["FunctionName"] for page in paginator.paginate() for function in page["Functions"]]
-
-
-class LambdaServiceException(JsonRESTError):
-    """What the Lambda service answers when it fails an invoke: callers see ``Lambda.ServiceException``."""
-
-    code = 500
-
-    def __init__(self, message: str) -> None:
-        super().__init__("ServiceException", message)
 
 
 @dataclass(frozen=True)
@@ -183,6 +239,8 @@ class LambdaRuntime:
             if fault is not None and fault.kind is FaultKind.BUSINESS_ERROR:
                 raise business_error(fault.error_name, f"injected {fault.error_name} in {function_name}")
             result = function.invoke(event)
+        except LambdaServiceException:
+            raise
         except Exception as error:
             return _error(type(error).__name__, str(error))
         if fault is not None and fault.kind is FaultKind.CRASH_AFTER:
