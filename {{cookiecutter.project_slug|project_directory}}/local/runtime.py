@@ -77,6 +77,7 @@ class EmbeddedAws:
         self._exit.enter_context(metrics_per_environment())
         self.lambdas = LambdaRuntime(self.faults)
         self._exit.enter_context(self.lambdas.serve_moto_invokes())
+        self._exit.enter_context(self.lambdas.serve_state_machine_invokes())
         self._exit.enter_context(virtual_time(self.clock))
         self._exit.enter_context(records_stamped_by(self.clock))
         self._exit.enter_context(records_kept_for_retention(self.clock))

@@ -1,9 +1,10 @@
 """The emulation's own promises, where moto alone would differ from AWS: transactions, stream and idempotency time,
 stream retention."""
 
+import json
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 from unittest.mock import patch
 
 import boto3
@@ -11,7 +12,9 @@ import pytest
 from botocore.exceptions import ClientError
 from moto.core.responses import BaseResponse
 from moto.dynamodb.responses import DynamoHandler
+from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 
+from infra.saga_steps import SAGA_STEPS
 from local.runtime import EmbeddedAws
 from local.streams import STREAM_RETENTION_SECONDS
 from tests.local.support import (
@@ -232,7 +235,7 @@ def test_an_invalid_update_expression_is_refused_every_time_it_is_sent(aws: Embe
     for _ in range(2):
         with pytest.raises(ClientError) as refused:
             dynamodb.update_item(
-                TableName=table, Key=key, UpdateExpression="SET = :value", ExpressionAttributeValues={":value": {"N": "1"}}
+                TableName=table, Key=key, UpdateExpression="SET = :v", ExpressionAttributeValues={":v": {"N": "1"}}
             )
         errors.append(refused.value.response["Error"]["Code"])
     # Then both are refused, and no item was written
@@ -250,3 +253,36 @@ def test_a_request_to_a_service_the_emulation_lacks_gets_moto_s_own_answer() -> 
     # Then moto answers as it does for every service it lacks
     assert answered.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
     assert "Not yet implemented" in str(answered.value)
+
+
+def test_a_state_machine_task_gets_the_answer_the_lambda_api_gives(aws: EmbeddedAws, client: Client) -> None:
+    # Given an order whose saga completed, and the first step's function as a state machine task names it
+    completed = client.post(VALID_BODY, new_key())
+    aws.settle()
+    name = aws.function_name(SAGA_STEPS[0].name)
+    arn = f"arn:aws:lambda:{aws.region}:123456789012:function:{name}"
+    missing = f"missing-{uuid.uuid4()}"
+
+    def task_answer(payload: dict[str, Any], **through_api: str) -> dict[str, Any]:
+        """What the task sees; a Qualifier sends the invoke through the Lambda API."""
+        parameters = {"FunctionName": arn, "Payload": json.dumps(payload).encode(), **through_api}
+        try:
+            answer = lambda_eval_utils._invoke_lambda_function(parameters, aws.region, cast(Any, None))
+        except ClientError as error:
+            return {"Error": error.response["Error"], "Status": error.response["ResponseMetadata"]["HTTPStatusCode"]}
+        return {key: value for key, value in answer.items() if key != "ResponseMetadata"}
+
+    def answers(**through_api: str) -> list[dict[str, Any]]:
+        succeeded = task_answer({"entity_id": completed.body["id"]}, **through_api)
+        function_error = task_answer({"entity_id": missing}, **through_api)
+        aws.arm_fault(SAGA_STEPS[0].name, "transient")
+        service_error = task_answer({"entity_id": completed.body["id"]}, **through_api)
+        return [succeeded, function_error, service_error]
+
+    # When the task invokes it in-process, and again through the Lambda API
+    in_process, through_the_api = answers(), answers(Qualifier="$LATEST")
+    # Then it sees the same answers: a result, a function error and a failure of the Lambda service
+    assert in_process == through_the_api
+    assert in_process[0]["StatusCode"] == 200 and "FunctionError" not in in_process[0]
+    assert in_process[1]["FunctionError"] == "Handled"
+    assert in_process[2]["Error"]["Code"] == "ServiceException"
