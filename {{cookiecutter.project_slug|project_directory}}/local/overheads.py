@@ -1,4 +1,6 @@
-"""Work moto and botocore repeat on every in-process request that changes nothing in the answer: skipped.
+"""Work the embedded AWS would repeat without changing any answer: skipped.
+
+Per request, where moto and botocore redo what depends on nothing that changed:
 
 - moto finds a request's handler by matching its URL against the URL patterns of every service it
   emulates, then against every path of the service found: hundreds of regular expressions per request.
@@ -17,14 +19,20 @@
 - moto answers DynamoDB item operations by walking the response through botocore's output shape. The
   result is already DynamoDB's wire JSON (attribute values, base64 for binary), so it is dumped as is;
   botocore parses it into the same response (tests/local/test_emulation.py checks that).
+
+Per process: the objects a deployment leaves (moto's backends, botocore's service models, every
+handler module: some 400,000) live as long as the emulation does, yet each full garbage collection
+walked them all, a third of a second every hundred orders or so. They are frozen out of collections
+while the emulation runs (``gc.freeze``).
 """
 
 import base64
 import functools
+import gc
 import json
 import re
-from collections.abc import Callable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from typing import Any
 from unittest.mock import patch
 
@@ -74,6 +82,17 @@ def request_overheads_skipped() -> ExitStack:
     stack.enter_context(_expressions_parsed_once())
     stack.enter_context(patch.object(DynamoHandler, "serialized", _item_answers_as_json(DynamoHandler.serialized)))
     return stack
+
+
+@contextmanager
+def deployment_frozen_for_collector() -> Iterator[None]:
+    """Enter once deployed: what exists then is left out of garbage collections until the exit."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _routed_once() -> Any:

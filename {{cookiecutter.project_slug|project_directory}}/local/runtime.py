@@ -27,7 +27,7 @@ from local.dynamodb import atomic_requests, transactions_back_up_items_only
 from local.faults import Fault, FaultInjector, FaultKind
 from local.idempotency import idempotency_on
 from local.lambdas import Invocation, LambdaRuntime, metrics_per_environment
-from local.overheads import request_overheads_skipped
+from local.overheads import deployment_frozen_for_collector, request_overheads_skipped
 from local.resources import Resolver
 from local.stepfunctions import (
     ExecutionEnds,
@@ -90,6 +90,7 @@ class EmbeddedAws:
         self.pollers = [
             StreamPoller(mapping, self.invoke, self.clock) for mapping in stream_mappings(self.stack, resolver)
         ]
+        self._exit.enter_context(deployment_frozen_for_collector())
 
     def stop(self) -> None:
         self._exit.close()
