@@ -16,9 +16,10 @@ Per request, where moto and botocore redo what depends on nothing that changed:
   parsed once: the saga's conditional writes, which differ only in values they do not test, share one.
 - The Step Functions interpreter builds a JSONPath parser, tables and all, for every path it evaluates.
   Parsed paths are immutable, so each is parsed once.
-- moto answers DynamoDB item operations by walking the response through botocore's output shape. The
-  result is already DynamoDB's wire JSON (attribute values, base64 for binary), so it is dumped as is;
-  botocore parses it into the same response (tests/local/test_emulation.py checks that).
+- moto answers DynamoDB item operations, and DynamoDB Streams' GetRecords, by walking the response
+  through botocore's output shape. The result is already the wire JSON (attribute values, base64 for
+  binary, epoch seconds for times), so it is dumped as is; botocore parses it into the same response
+  (tests/local/test_emulation.py checks that).
 
 Per process: the objects a deployment leaves (moto's backends, botocore's service models, every
 handler module: some 400,000) live as long as the emulation does, yet each full garbage collection
@@ -27,12 +28,14 @@ while the emulation runs (``gc.freeze``).
 """
 
 import base64
+import calendar
 import functools
 import gc
 import json
 import re
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from datetime import datetime
 from typing import Any
 from unittest.mock import patch
 
@@ -45,10 +48,12 @@ from moto.core.botocore_stubber import BotocoreStubber
 from moto.core.config import passthrough_service, passthrough_url, service_whitelisted
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.core.request import normalize_request
+from moto.core.responses import ActionResult, BaseResponse
 from moto.core.utils import get_equivalent_url_in_aws_domain, method_names_from_class
 from moto.dynamodb.comparisons import ConditionExpressionParser
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]  # an untyped module
 from moto.dynamodb.responses import DynamoHandler, DynamoResult
+from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 from moto.moto_api import recorder
 from moto.stepfunctions.parser.asl.component.common.path import result_path
 from moto.stepfunctions.parser.asl.utils import json_path
@@ -81,6 +86,9 @@ def request_overheads_skipped() -> ExitStack:
     stack.enter_context(patch.object(RequestSigner, "sign", _unsigned))
     stack.enter_context(_expressions_parsed_once())
     stack.enter_context(patch.object(DynamoHandler, "serialized", _item_answers_as_json(DynamoHandler.serialized)))
+    stack.enter_context(
+        patch.object(DynamoDBStreamsHandler, "serialized", _records_as_json(DynamoDBStreamsHandler.serialized))
+    )
     return stack
 
 
@@ -183,12 +191,28 @@ def _unsigned(_signer: RequestSigner, *_: Any, **__: Any) -> None:
 def _item_answers_as_json(serialized: Any) -> Any:
     def answer(handler: DynamoHandler, action_result: Any) -> Any:
         if isinstance(action_result, DynamoResult) and handler._get_action() in ITEM_OPERATIONS:
-            body = json.dumps(action_result.result, default=_base64)
-            return 200, {**handler.response_headers, "Content-Type": "application/x-amz-json-1.0"}, body
+            return _as_wire_json(handler, action_result.result)
         return serialized(handler, action_result)
 
     return answer
 
 
-def _base64(value: bytes) -> str:
+def _records_as_json(serialized: Any) -> Any:
+    def answer(handler: DynamoDBStreamsHandler, action_result: Any) -> Any:
+        if isinstance(action_result, ActionResult) and handler._get_action() == "GetRecords":
+            return _as_wire_json(handler, action_result.result)
+        return serialized(handler, action_result)
+
+    return answer
+
+
+def _as_wire_json(handler: BaseResponse, result: Any) -> tuple[int, dict[str, str], str]:
+    body = json.dumps(result, default=_wire_value)
+    return 200, {**handler.response_headers, "Content-Type": "application/x-amz-json-1.0"}, body
+
+
+def _wire_value(value: bytes | datetime) -> str | float:
+    """Binary as base64; times as epoch seconds cut to milliseconds (as Smithy asks and moto does; naive is UTC)."""
+    if isinstance(value, datetime):
+        return calendar.timegm(value.utctimetuple()) + value.microsecond // 1000 / 1000
     return base64.b64encode(value).decode()

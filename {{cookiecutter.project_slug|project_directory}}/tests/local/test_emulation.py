@@ -4,6 +4,7 @@ stream retention."""
 import json
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, cast
 from unittest.mock import patch
 
@@ -12,6 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto.core.responses import BaseResponse
 from moto.dynamodb.responses import DynamoHandler
+from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 
 from infra.saga_steps import SAGA_STEPS
@@ -190,6 +192,30 @@ def test_dynamodb_item_answers_parse_as_moto_would_have_serialized_them(aws: Emb
     # Then botocore parses both into the same responses
     assert dumped == serialized
     assert dumped[1]["Item"]["binary"] == {"B": b"\x00\xff"}
+
+
+def test_stream_records_parse_as_moto_would_have_serialized_them(aws: EmbeddedAws, client: Client) -> None:
+    # Given an order whose outbox event is on the stream
+    client.post(VALID_BODY, new_key())
+    aws.settle()
+    streams = boto3.client("dynamodbstreams")
+    (poller,) = aws.pollers
+    (shard,) = streams.describe_stream(StreamArn=poller.mapping.stream_arn)["StreamDescription"]["Shards"]
+
+    def records() -> list[dict[str, Any]]:
+        iterator = streams.get_shard_iterator(
+            StreamArn=poller.mapping.stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        answer: list[dict[str, Any]] = streams.get_records(ShardIterator=iterator)["Records"]
+        return answer
+
+    # When the stream is read with the emulation's answers, and again with moto's own serializer
+    dumped = records()
+    with patch.object(DynamoDBStreamsHandler, "serialized", BaseResponse.serialized):
+        serialized = records()
+    # Then botocore parses both into the same records, creation times included
+    assert dumped == serialized
+    assert dumped and all(isinstance(record["dynamodb"]["ApproximateCreationDateTime"], datetime) for record in dumped)
 
 
 def test_writes_that_share_an_expression_are_each_judged_on_their_own_names_and_values(aws: EmbeddedAws) -> None:
