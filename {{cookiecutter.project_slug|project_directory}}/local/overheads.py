@@ -73,8 +73,8 @@ ITEM_OPERATIONS = frozenset(
         "UpdateItem",
     }
 )
-# Parses kept per kind: far more than the distinct expressions and paths a service uses.
-PARSES_KEPT = 1024
+# Entries each cache keeps: far more than the distinct URLs, expressions and paths a service uses.
+CACHE_ENTRIES = 1024
 
 MotoHandler = Callable[[Any, str, Any], Any]
 
@@ -105,7 +105,7 @@ def deployment_frozen_for_collector() -> Iterator[None]:
 
 def _routed_once() -> Any:
     process_request = BotocoreStubber.process_request
-    handler_for = functools.lru_cache(maxsize=PARSES_KEPT)(_moto_handler_for)
+    handler_for = functools.lru_cache(maxsize=CACHE_ENTRIES)(_moto_handler_for)
 
     def process_routed(stubber: BotocoreStubber, request: AWSPreparedRequest) -> Any:
         handler = handler_for(request.url)
@@ -147,7 +147,7 @@ def _moto_handler_for(url: str) -> MotoHandler | None:
 def _expressions_parsed_once() -> ExitStack:
     parse_condition = ConditionExpressionParser.parse
 
-    @functools.lru_cache(maxsize=PARSES_KEPT)
+    @functools.lru_cache(maxsize=CACHE_ENTRIES)
     def parsed_condition(expression: str | None, names: str, values: str) -> tuple[Any, list[str], list[str]]:
         parser = ConditionExpressionParser(expression, json.loads(names), json.loads(values))
         return parse_condition(parser), parser.expr_attr_names_found, parser.expr_attr_values_found
@@ -163,12 +163,12 @@ def _expressions_parsed_once() -> ExitStack:
         parser.expr_attr_names_found, parser.expr_attr_values_found = list(names_found), list(values_found)
         return tree
 
-    make_update: Any = functools.lru_cache(maxsize=PARSES_KEPT)(UpdateExpressionParser.make.__func__)
+    make_update: Any = functools.lru_cache(maxsize=CACHE_ENTRIES)(UpdateExpressionParser.make.__func__)
     stack = ExitStack()
     stack.enter_context(patch.object(ConditionExpressionParser, "parse", parse_once))
     stack.enter_context(patch.object(UpdateExpressionParser, "make", classmethod(make_update)))
     for module in (json_path, result_path):
-        stack.enter_context(patch.object(module, "parse", functools.lru_cache(maxsize=PARSES_KEPT)(module.parse)))
+        stack.enter_context(patch.object(module, "parse", functools.lru_cache(maxsize=CACHE_ENTRIES)(module.parse)))
     return stack
 
 
