@@ -73,6 +73,11 @@ ITEM_OPERATIONS = frozenset(
         "UpdateItem",
     }
 )
+# The answers dumped as the wire JSON they already are: by response class, the class of result, the actions.
+WIRE_JSON_ANSWERS: tuple[tuple[type[BaseResponse], type[ActionResult], frozenset[str]], ...] = (
+    (DynamoHandler, DynamoResult, ITEM_OPERATIONS),
+    (DynamoDBStreamsHandler, ActionResult, frozenset({"GetRecords"})),
+)
 # Entries each cache keeps: far more than the distinct URLs, expressions and paths a service uses.
 CACHE_ENTRIES = 1024
 
@@ -85,10 +90,9 @@ def request_overheads_skipped() -> ExitStack:
     stack.enter_context(patch.object(responses, "method_names_from_class", functools.cache(method_names_from_class)))
     stack.enter_context(patch.object(RequestSigner, "sign", _unsigned))
     stack.enter_context(_expressions_parsed_once())
-    stack.enter_context(patch.object(DynamoHandler, "serialized", _item_answers_as_json(DynamoHandler.serialized)))
-    stack.enter_context(
-        patch.object(DynamoDBStreamsHandler, "serialized", _records_as_json(DynamoDBStreamsHandler.serialized))
-    )
+    for handler_class, result_class, actions in WIRE_JSON_ANSWERS:
+        answer = _answered_as_wire_json(handler_class.serialized, result_class, actions)
+        stack.enter_context(patch.object(handler_class, "serialized", answer))
     return stack
 
 
@@ -188,18 +192,9 @@ def _unsigned(_signer: RequestSigner, *_: Any, **__: Any) -> None:
     return None
 
 
-def _item_answers_as_json(serialized: Any) -> Any:
-    def answer(handler: DynamoHandler, action_result: Any) -> Any:
-        if isinstance(action_result, DynamoResult) and handler._get_action() in ITEM_OPERATIONS:
-            return _as_wire_json(handler, action_result.result)
-        return serialized(handler, action_result)
-
-    return answer
-
-
-def _records_as_json(serialized: Any) -> Any:
-    def answer(handler: DynamoDBStreamsHandler, action_result: Any) -> Any:
-        if isinstance(action_result, ActionResult) and handler._get_action() == "GetRecords":
+def _answered_as_wire_json(serialized: Any, result_class: type[ActionResult], actions: frozenset[str]) -> Any:
+    def answer(handler: BaseResponse, action_result: Any) -> Any:
+        if isinstance(action_result, result_class) and handler._get_action() in actions:
             return _as_wire_json(handler, action_result.result)
         return serialized(handler, action_result)
 

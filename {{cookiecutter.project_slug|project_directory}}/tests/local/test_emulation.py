@@ -269,7 +269,6 @@ def test_an_invalid_update_expression_is_refused_every_time_it_is_sent(aws: Embe
     assert "Item" not in dynamodb.get_item(TableName=table, Key=key, ConsistentRead=True)
 
 
-@pytest.mark.usefixtures("aws")
 def test_a_request_to_a_service_the_emulation_lacks_gets_moto_s_own_answer() -> None:
     # Given a service that moto does not emulate
     braket = boto3.client("braket")
