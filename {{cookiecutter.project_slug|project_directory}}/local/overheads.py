@@ -8,8 +8,10 @@ Per request, where moto and botocore redo what depends on nothing that changed:
 - moto lists a response class's methods by reflection (``inspect.getmembers``) to dispatch each request.
   The list depends only on the class, so it is cached.
 - botocore signs every request (SigV4). Nothing in the emulation checks a signature (IAM is not
-  enforced), and moto takes the region from the endpoint and the account from its default, so the
-  embedded AWS's requests go unsigned.
+  enforced) and moto takes the account from its default, so the embedded AWS's requests go unsigned.
+  They keep the one part of the signature moto reads: the credential scope's region, which is where
+  moto finds a request's region when its host does not name it in moto's pattern (SQS's
+  ``sqs.<region>.amazonaws.com``); without it, such a request would reach us-east-1's resources.
 - moto parses a DynamoDB condition expression, and an update expression, twice per request (to validate
   the request, then to apply it). A parse depends only on the expression text and the attribute names
   and values it refers to, and nothing changes the tree it gives (updates work on a copy), so each is
@@ -39,7 +41,7 @@ from datetime import datetime
 from typing import Any
 from unittest.mock import patch
 
-from botocore.awsrequest import AWSPreparedRequest
+from botocore.awsrequest import AWSPreparedRequest, AWSRequest
 from botocore.signers import RequestSigner
 from moto import backend_index, backends
 from moto.core import responses
@@ -88,7 +90,7 @@ def request_overheads_skipped() -> ExitStack:
     stack = ExitStack()
     stack.enter_context(_routed_once())
     stack.enter_context(patch.object(responses, "method_names_from_class", functools.cache(method_names_from_class)))
-    stack.enter_context(patch.object(RequestSigner, "sign", _unsigned))
+    stack.enter_context(patch.object(RequestSigner, "sign", _scoped_unsigned))
     stack.enter_context(_expressions_parsed_once())
     for handler_class, result_class, actions in WIRE_JSON_ANSWERS:
         answer = _answered_as_wire_json(handler_class.serialized, result_class, actions)
@@ -138,6 +140,8 @@ def _moto_handler_for(url: str) -> MotoHandler | None:
             return None
         backend_dict = backends.get_backend(service)  # type: ignore[call-overload]
         if isinstance(backend_dict, BackendDict):
+            # Any region's backend serves: its URL table is the same in every region, and the handler it
+            # gives reads each request's own region (and account) when the request arrives.
             regions = backend_dict[DEFAULT_ACCOUNT_ID]
             backend = regions["us-east-1"] if "us-east-1" in regions else regions["aws"]
         else:
@@ -188,8 +192,22 @@ def _placeholders_in(expression: str | None, placeholders: dict[str, Any] | None
     return json.dumps(used, sort_keys=True)
 
 
-def _unsigned(_signer: RequestSigner, *_: Any, **__: Any) -> None:
-    return None
+def _scoped_unsigned(
+    signer: RequestSigner, _operation_name: str, request: AWSRequest, region_name: str | None = None, *_: Any, **__: Any
+) -> None:
+    """Stand-in for ``RequestSigner.sign``: the Authorization header SigV4 would add, less the signature.
+
+    The region is the one botocore would sign for (an explicit one, the endpoint's signing region, or the
+    client's), as AWS reads it from the credential scope ``<key>/<date>/<region>/<service>/aws4_request``.
+    """
+    signing = request.context.get("signing", {})
+    region = region_name or signing.get("region") or signer.region_name
+    service = signing.get("signing_name") or signer.signing_name
+    del request.headers["Authorization"]  # replaced, as SigV4 replaces it: setting a header only adds one more
+    request.headers["Authorization"] = (
+        f"AWS4-HMAC-SHA256 Credential=unsigned/19700101/{region}/{service}/aws4_request, "
+        "SignedHeaders=host, Signature=unsigned"
+    )
 
 
 def _answered_as_wire_json(serialized: Any, result_class: type[ActionResult], actions: frozenset[str]) -> Any:

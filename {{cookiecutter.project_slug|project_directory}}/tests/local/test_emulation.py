@@ -11,9 +11,11 @@ from unittest.mock import patch
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.core.responses import BaseResponse
 from moto.dynamodb.responses import DynamoHandler
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
+from moto.sqs.models import sqs_backends
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 
 from infra.saga_steps import SAGA_STEPS
@@ -278,6 +280,20 @@ def test_a_request_to_a_service_the_emulation_lacks_gets_moto_s_own_answer() -> 
     # Then moto answers as it does for every service it lacks
     assert answered.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
     assert "Not yet implemented" in str(answered.value)
+
+
+def test_a_request_to_a_region_other_than_us_east_1_reaches_that_regions_resources() -> None:
+    # Given a region other than moto's default, and SQS, whose region moto reads from the credential scope
+    region, name = "eu-central-1", f"regional-{uuid.uuid4()}"
+    sqs = boto3.client("sqs", region_name=region)
+    # When a queue is created there and then looked up by its URL
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    # Then both requests reached that region's queues, and us-east-1 holds no such queue
+    assert arn == f"arn:aws:sqs:{region}:{DEFAULT_ACCOUNT_ID}:{name}"
+    assert name in sqs_backends[DEFAULT_ACCOUNT_ID][region].queues
+    assert name not in sqs_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].queues
+    sqs.delete_queue(QueueUrl=url)
 
 
 def test_a_state_machine_task_gets_the_answer_the_lambda_api_gives(aws: EmbeddedAws, client: Client) -> None:
