@@ -2,6 +2,7 @@
 
 import json
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import aws_cdk as cdk
 import cdk_nag
 
+from infra.saga_definition import StaleDefinition
 from infra.saga_steps import SAGA_STEPS
 from infra.settings import SETTINGS
 from infra.stack import ServiceStack
@@ -41,4 +43,8 @@ def cli_context() -> dict[str, Any] | None:
 
 if __name__ == "__main__":
     # `python app.py` (make synth, the local runtime) builds the same template as `cdk synth`, into ./cdk.out.
-    build_app(cli_context(), outdir=os.environ.get("CDK_OUTDIR", "cdk.out")).synth()
+    try:
+        app = build_app(cli_context(), outdir=os.environ.get("CDK_OUTDIR", "cdk.out"))
+    except StaleDefinition as stale:
+        sys.exit(str(stale))  # one line saying what to run, rather than a traceback
+    app.synth()

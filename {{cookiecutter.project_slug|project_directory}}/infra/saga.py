@@ -10,11 +10,11 @@ from constructs import Construct
 
 from infra.functions import FunctionFactory, log_group
 from infra.saga_definition import (
-    ASL_PATH,
     ENTITY_TABLE_PLACEHOLDER,
     RETRIABLE_FAILURES_QUEUE_PLACEHOLDER,
     SagaStep,
     action_names,
+    checked_in_definition,
     function_arn_placeholder,
     pascal,
     placeholders,
@@ -74,8 +74,11 @@ class Saga(Construct):
         self.state_machine = sfn.StateMachine(
             self,
             f"{pascal(settings.domain)}Saga",
-            # from_string keeps the definition inline, where cfn-lint and the local runtime can read it.
-            definition_body=sfn.DefinitionBody.from_string((PROJECT_ROOT / ASL_PATH).read_text(encoding="utf-8")),
+            # from_string keeps the definition inline, where cfn-lint and the local runtime can read it. A definition
+            # the step list no longer generates is refused here, before any stack is built from it.
+            definition_body=sfn.DefinitionBody.from_string(
+                checked_in_definition(PROJECT_ROOT, steps, dlq_enabled=settings.dlq_enabled)
+            ),
             definition_substitutions=substitutions,
             state_machine_type=sfn.StateMachineType.EXPRESS if express else sfn.StateMachineType.STANDARD,
             tracing_enabled=settings.tracing_enabled,

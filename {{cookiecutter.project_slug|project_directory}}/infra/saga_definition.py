@@ -310,9 +310,11 @@ def build_asl(steps: tuple[SagaStep, ...], *, dlq_enabled: bool) -> JsonObject:
             )
     states[MARK_COMPLETED] = _mark_status("COMPLETED", SAGA_COMPLETED, from_status=PENDING, with_reason=False)
     states[MARK_FAILED] = _mark_status("FAILED", SAGA_FAILED, from_status=COMPENSATING, with_reason=True)
-    states[MARK_COMPENSATION_FAILED] = _mark_status(
-        "COMPENSATION_FAILED", COMPENSATION_FAILED, from_status=COMPENSATING, with_reason=True
-    )
+    compensations = any(step.compensation for step in steps)
+    if compensations:  # only a compensation's Catch leads there: without one, the states would be unreachable
+        states[MARK_COMPENSATION_FAILED] = _mark_status(
+            "COMPENSATION_FAILED", COMPENSATION_FAILED, from_status=COMPENSATING, with_reason=True
+        )
     states[SAGA_COMPLETED] = {"Type": "Succeed"}
     # Another execution of the same event decided the outcome; this one changed nothing.
     states[SAGA_ALREADY_ENDED] = {"Type": "Succeed"}
@@ -321,11 +323,12 @@ def build_asl(steps: tuple[SagaStep, ...], *, dlq_enabled: bool) -> JsonObject:
         "Error": "SagaFailed",
         "Cause": "A step failed and the completed steps were compensated; see the entity's failure_reason.",
     }
-    states[COMPENSATION_FAILED] = {
-        "Type": "Fail",
-        "Error": "CompensationFailed",
-        "Cause": "A compensation kept failing after its retries; the entity needs manual attention.",
-    }
+    if compensations:
+        states[COMPENSATION_FAILED] = {
+            "Type": "Fail",
+            "Error": "CompensationFailed",
+            "Cause": "A compensation kept failing after its retries; the entity needs manual attention.",
+        }
     return {
         "Comment": "Generated from infra/saga_steps.py by `make asl`; do not edit by hand.",
         "StartAt": pascal(steps[0].name),
@@ -335,6 +338,29 @@ def build_asl(steps: tuple[SagaStep, ...], *, dlq_enabled: bool) -> JsonObject:
 
 def render_asl(steps: tuple[SagaStep, ...], *, dlq_enabled: bool) -> str:
     return json.dumps(build_asl(steps, dlq_enabled=dlq_enabled), indent=2) + "\n"
+
+
+class StaleDefinition(Exception):
+    """The checked-in ASL is not the one the step list generates; `make asl` regenerates it."""
+
+
+def out_of_date(paths: list[Path]) -> str:
+    """The one-line message naming generated files (relative paths) that no longer match the step list."""
+    names = ", ".join(path.as_posix() for path in paths)
+    return f"{names} {'is' if len(paths) == 1 else 'are'} out of date with infra/saga_steps.py: run `make asl`"
+
+
+def checked_in_definition(root: Path, steps: tuple[SagaStep, ...], *, dlq_enabled: bool) -> str:
+    """The ASL text at ``root / ASL_PATH``, which the state machine deploys.
+
+    Raises StaleDefinition when the file is missing or is not what ``steps`` generate (the step list was
+    edited without `make asl`): a stack built from it would run the old saga.
+    """
+    path = root / ASL_PATH
+    expected = render_asl(steps, dlq_enabled=dlq_enabled)
+    if not path.exists() or path.read_text(encoding="utf-8") != expected:
+        raise StaleDefinition(out_of_date([ASL_PATH]))
+    return expected
 
 
 def placeholders(steps: tuple[SagaStep, ...], *, dlq_enabled: bool) -> set[str]:
@@ -407,7 +433,7 @@ def main(argv: list[str] | None = None) -> int:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(content, encoding="utf-8")
     if args.check and stale:
-        print(f"Out of date with infra/saga_steps.py: {', '.join(map(str, stale))}. Run `make asl`.", file=sys.stderr)
+        print(out_of_date([path.relative_to(args.root) for path in stale]), file=sys.stderr)
         return 1
     return 0
 

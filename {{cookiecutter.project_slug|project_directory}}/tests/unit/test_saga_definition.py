@@ -14,12 +14,16 @@ from infra.saga_definition import (
     PENDING,
     SAGA_ALREADY_ENDED,
     SagaStep,
+    StaleDefinition,
     action_names,
     build_asl,
+    checked_in_definition,
     failure_claim,
     generated_files,
+    out_of_date,
     pascal,
     placeholders,
+    render_asl,
     retriable_steps,
     transitions,
 )
@@ -39,7 +43,31 @@ MIXED_STEPS = (
     SagaStep("notify_customer"),
     SagaStep("update_crm"),
 )
-STEP_LISTS = {"this project": SAGA_STEPS, "default": DEFAULT_STEPS, "mixed": MIXED_STEPS}
+TEN_STEPS = (
+    SagaStep("validate_order"),
+    SagaStep("reserve_stock", compensation="release_stock"),
+    SagaStep("reserve_credit", compensation="release_credit"),
+    SagaStep("authorize_payment", compensation="void_payment"),
+    SagaStep("allocate_courier", compensation="cancel_courier"),
+    SagaStep("capture_payment", compensation="refund_payment"),
+    SagaStep("issue_invoice", compensation="void_invoice"),
+    SagaStep("notify_customer"),
+    SagaStep("update_crm"),
+    SagaStep("publish_analytics"),
+)
+# Shapes of step list whose definitions differ in which states they need: no compensation at all (no pivot),
+# a compensatable step alone or with retriable steps after it, plain steps before one, and a long mixed list.
+STEP_LISTS = {
+    "this project": SAGA_STEPS,
+    "default": DEFAULT_STEPS,
+    "mixed": MIXED_STEPS,
+    "one step without compensation": (SagaStep("post_entry"),),
+    "two steps without compensation": (SagaStep("notify_customer"), SagaStep("update_crm")),
+    "one compensatable step": (SagaStep("reserve_stock", compensation="release_stock"),),
+    "compensatable then retriable": (SagaStep("reserve_stock", compensation="release_stock"), SagaStep("notify")),
+    "plain step before compensatable": (SagaStep("validate"), SagaStep("charge_card", compensation="refund_card")),
+    "ten mixed steps": TEN_STEPS,
+}
 
 
 def path_after_failure(asl: dict[str, Any], failed_state: str) -> list[str]:
@@ -62,9 +90,38 @@ def test_checked_in_asl_and_diagram_match_the_step_list() -> None:
     # Given the step list and the files generated from it
     expected = generated_files(PROJECT_ROOT, SAGA_STEPS, dlq_enabled=SETTINGS.dlq_enabled)
     # When the checked-in files are compared with what the step list generates
-    stale = [str(path) for path, content in expected.items() if path.read_text(encoding="utf-8") != content]
+    stale = [
+        path.relative_to(PROJECT_ROOT)
+        for path, content in expected.items()
+        if path.read_text(encoding="utf-8") != content
+    ]
     # Then none has drifted
-    assert stale == [], "run `make asl`"
+    assert stale == [], out_of_date(stale)
+
+
+@pytest.mark.parametrize("checked_in", ["stale", "missing"])
+def test_a_stack_is_not_built_from_a_definition_the_step_list_no_longer_generates(
+    tmp_path: Path, checked_in: str
+) -> None:
+    # Given a project whose checked-in ASL was generated from another step list, or is missing
+    if checked_in == "stale":
+        (tmp_path / ASL_PATH).parent.mkdir(parents=True)
+        (tmp_path / ASL_PATH).write_text(render_asl(DEFAULT_STEPS, dlq_enabled=True), encoding="utf-8")
+    # When the definition is read for the state machine
+    with pytest.raises(StaleDefinition) as stale:
+        checked_in_definition(tmp_path, MIXED_STEPS, dlq_enabled=True)
+    # Then it is refused with what to run
+    assert str(stale.value) == "statemachine/saga.asl.json is out of date with infra/saga_steps.py: run `make asl`"
+
+
+def test_a_current_definition_is_read_as_checked_in(tmp_path: Path) -> None:
+    # Given a project whose checked-in ASL was generated from its step list
+    (tmp_path / ASL_PATH).parent.mkdir(parents=True)
+    (tmp_path / ASL_PATH).write_text(render_asl(MIXED_STEPS, dlq_enabled=False), encoding="utf-8")
+    # When the definition is read for the state machine
+    definition = checked_in_definition(tmp_path, MIXED_STEPS, dlq_enabled=False)
+    # Then it is the file's text
+    assert definition == (tmp_path / ASL_PATH).read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("steps", STEP_LISTS.values(), ids=STEP_LISTS.keys())
