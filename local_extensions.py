@@ -39,6 +39,30 @@ def saga_steps(text: str) -> list[dict[str, str | None]]:
     return [{"name": step.name, "compensation": step.compensation} for step in _pre_gen_hook.parse_saga_steps(text)]
 
 
+# Plurals taking "-es": the endings English sounds as a separate syllable (box -> boxes, wish -> wishes).
+_SIBILANT_ENDINGS = ("s", "x", "z", "ch", "sh")
+
+
+def plural(singular: str) -> str:
+    """The default plural of a snake_case name, by the regular English rules, inflecting the last word.
+
+    ``company`` -> ``companies``, ``box`` -> ``boxes``, ``key`` -> ``keys``, ``line_item`` -> ``line_items``.
+    Irregular plurals (``person`` -> ``people``) are the user's to give: the ``domain_plural`` option
+    overrides this default. Any text is accepted; the pre-generation hook validates the result.
+    """
+    if singular.endswith(_SIBILANT_ENDINGS):
+        return f"{singular}es"
+    # A consonant before the "y" (company, entry) makes "-ies"; a vowel (key, day) keeps the "y".
+    if len(singular) > 1 and singular.endswith("y") and singular[-2] not in "aeiou":
+        return f"{singular[:-1]}ies"
+    return f"{singular}s"
+
+
+def kebab(snake_name: str) -> str:
+    """``payment_intents`` -> ``payment-intents``: how a name appears in a URL path."""
+    return snake_name.replace("_", "-")
+
+
 # Never a valid slug (a valid one has no underscore), so it cannot clash with a real project's directory.
 INVALID_SLUG_DIRECTORY = "invalid_project_slug"
 
@@ -60,6 +84,8 @@ class TemplateFilters(Extension):
         environment.filters["pascal"] = pascal
         environment.filters["saga_steps"] = saga_steps
         environment.filters["project_directory"] = project_directory
+        environment.filters["plural"] = plural
+        environment.filters["kebab"] = kebab
 
 
 class InvalidJinjaInValue(UndefinedError):

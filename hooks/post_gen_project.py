@@ -1,4 +1,5 @@
-"""Finish the generated project: drop files of disabled options, then generate the saga's ASL and diagram.
+"""Finish the generated project: drop files of disabled options, generate the saga's ASL and diagram, then
+print the next steps.
 
 Cookiecutter runs this with the generated project as the working directory. The ASL generator is the
 generated project's own (infra/saga_definition.py, standard library only), so the file a team
@@ -8,6 +9,7 @@ regenerates later with `make asl` is byte-for-byte what this hook wrote.
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 import subprocess
 import sys
@@ -33,6 +35,20 @@ def files_to_remove(options: dict[str, str]) -> list[Path]:
     return paths
 
 
+def next_steps(project: Path) -> str:
+    """The commands to run after a render, one a line, starting with ``cd`` into ``project``."""
+    return "\n".join(
+        [
+            f"Generated {project}. Next:",
+            f"  cd {shlex.quote(str(project))}",
+            "  make install   # .venv with the pinned dependencies",
+            "  make local     # the whole flow on an embedded AWS: no account, no Docker",
+            "  make test      # every test that needs no AWS account",
+            "  make deploy    # needs AWS credentials, and `make bootstrap` once per account and region",
+        ]
+    )
+
+
 def main() -> int:
     options = json.loads(r"""{{ cookiecutter | tojson }}""")
     project = Path.cwd()
@@ -42,7 +58,11 @@ def main() -> int:
             shutil.rmtree(target)
         else:
             target.unlink(missing_ok=True)
-    return subprocess.run([sys.executable, "-m", "infra.saga_definition"], cwd=project, check=False).returncode
+    generated = subprocess.run([sys.executable, "-m", "infra.saga_definition"], cwd=project, check=False)
+    if generated.returncode != 0:
+        return generated.returncode
+    print(next_steps(project))
+    return 0
 
 
 if __name__ == "__main__":

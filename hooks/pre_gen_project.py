@@ -23,6 +23,8 @@ MAX_NAME_LENGTH = 40
 MAX_SLUG_LENGTH = 64
 # The domain appears in routes, class names and docstrings; longer names would break line limits.
 MAX_DOMAIN_LENGTH = 24
+# The plural appears in the same places; a derived default is at most two characters longer (box -> boxes).
+MAX_DOMAIN_PLURAL_LENGTH = MAX_DOMAIN_LENGTH + 2
 CHOICES = {
     "workflow_type": ("STANDARD", "EXPRESS"),
     "dlq": ("enabled", "disabled"),
@@ -30,6 +32,7 @@ CHOICES = {
     "api_auth": ("iam", "none"),
     "python_runtime": ("3.12", "3.13"),
     "architecture": ("arm64", "x86_64"),
+    "license": ("MIT", "Apache-2.0", "proprietary"),
 }
 
 
@@ -44,8 +47,14 @@ class SagaStep:
 
 
 def parse_saga_steps(text: str) -> list[SagaStep]:
-    """Parse ``step[:compensation], ...`` into steps, rejecting anything unrenderable."""
+    """Parse ``step[:compensation], ...`` into steps, rejecting anything unrenderable.
+
+    One trailing comma ends the list (``"a:b, c,"`` is two steps); any other empty entry is refused.
+    """
     entries = [entry.strip() for entry in text.split(",")]
+    # A list edited by deleting its last step often keeps the comma; it does not ask for an empty step.
+    if len(entries) > 1 and entries[-1] == "":
+        entries.pop()
     if entries == [""]:
         raise OptionError("saga_steps: at least one step is required")
     if len(entries) > MAX_SAGA_STEPS:
@@ -100,7 +109,15 @@ def validate(options: dict[str, object]) -> None:
             f" (at most {MAX_SLUG_LENGTH})"
         )
     _check_identifier("package_name", str(options["package_name"]))
-    _check_identifier("domain", str(options["domain"]), MAX_DOMAIN_LENGTH)
+    domain = str(options["domain"])
+    _check_identifier("domain", domain, MAX_DOMAIN_LENGTH)
+    domain_plural = str(options["domain_plural"])
+    _check_identifier("domain_plural", domain_plural, MAX_DOMAIN_PLURAL_LENGTH)
+    if domain_plural == domain:
+        raise OptionError(
+            f"domain_plural: {domain_plural!r} must differ from the domain, so a collection and one of its"
+            " items have different names"
+        )
     parse_saga_steps(str(options["saga_steps"]))
     _positive_int("idempotency_ttl_hours", options["idempotency_ttl_hours"])
     _positive_int("outbox_retention_days", options["outbox_retention_days"])

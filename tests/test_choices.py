@@ -9,7 +9,10 @@ are refused rather than silently read as "enabled".
 
 from __future__ import annotations
 
+import tomllib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,14 +29,30 @@ from tests.helpers import (
 CHOICE_VALUES = [
     pytest.param(option, value, id=f"{option}={value}") for option, values in CHOICES.items() for value in values
 ]
-# What each choice becomes in the generated infra/settings.py.
-SETTING_OF_CHOICE: dict[str, tuple[str, dict[str, object]]] = {
-    "workflow_type": ("workflow_type", {"STANDARD": "STANDARD", "EXPRESS": "EXPRESS"}),
-    "dlq": ("dlq_enabled", {"enabled": True, "disabled": False}),
-    "tracing": ("tracing_enabled", {"enabled": True, "disabled": False}),
-    "api_auth": ("api_auth", {"iam": "iam", "none": "none"}),
-    "python_runtime": ("python_runtime", {"3.12": "3.12", "3.13": "3.13"}),
-    "architecture": ("architecture", {"arm64": "arm64", "x86_64": "x86_64"}),
+
+
+def setting(name: str) -> Callable[[Path], Any]:
+    """Reads one attribute of a rendered project's infra/settings.py."""
+    return lambda project: getattr(generated_settings(project), name)
+
+
+def package_license(project: Path) -> Any:
+    """The SPDX license expression in a rendered project's pyproject.toml."""
+    return tomllib.loads((project / "pyproject.toml").read_text())["project"]["license"]
+
+
+# What each choice becomes in the generated project: (how to read it, {choice value: what is read}).
+MEANING_OF_CHOICE: dict[str, tuple[Callable[[Path], Any], dict[str, object]]] = {
+    "workflow_type": (setting("workflow_type"), {"STANDARD": "STANDARD", "EXPRESS": "EXPRESS"}),
+    "dlq": (setting("dlq_enabled"), {"enabled": True, "disabled": False}),
+    "tracing": (setting("tracing_enabled"), {"enabled": True, "disabled": False}),
+    "api_auth": (setting("api_auth"), {"iam": "iam", "none": "none"}),
+    "python_runtime": (setting("python_runtime"), {"3.12": "3.12", "3.13": "3.13"}),
+    "architecture": (setting("architecture"), {"arm64": "arm64", "x86_64": "x86_64"}),
+    "license": (
+        package_license,
+        {"MIT": "MIT", "Apache-2.0": "Apache-2.0", "proprietary": "LicenseRef-Proprietary"},
+    ),
 }
 
 
@@ -42,9 +61,9 @@ def prompt_answers(option: str, value: str) -> list[str]:
     return [str(CHOICES[name].index(value) + 1) if name == option else "" for name in OPTIONS]
 
 
-def test_every_choice_option_has_a_known_setting() -> None:
-    assert set(SETTING_OF_CHOICE) == set(CHOICES)
-    for option, (_, meaning) in SETTING_OF_CHOICE.items():
+def test_every_choice_option_has_a_known_meaning() -> None:
+    assert set(MEANING_OF_CHOICE) == set(CHOICES)
+    for option, (_, meaning) in MEANING_OF_CHOICE.items():
         assert set(meaning) == set(CHOICES[option]), option
 
 
@@ -63,8 +82,8 @@ def test_given_a_choice_when_given_by_extra_context_command_line_or_prompt_then_
     for path in ("command-line", "prompt"):
         differences = tree_differences(tmp_path / path / slug, by_extra_context)
         assert not differences, f"{path} vs extra_context: {differences}"
-    setting, meaning = SETTING_OF_CHOICE[option]
-    assert getattr(generated_settings(by_extra_context), setting) == meaning[value]
+    read, meaning = MEANING_OF_CHOICE[option]
+    assert read(by_extra_context) == meaning[value]
 
 
 @pytest.mark.parametrize("option", ["dlq", "tracing"])

@@ -28,6 +28,7 @@ SETTINGS_CHANGES = [
     (Change("project_slug", "billing-api", "infra/settings.py"), "service_name", "billing-api"),
     (Change("package_name", "billing_core", "infra/settings.py"), "package_name", "billing_core"),
     (Change("domain", "booking", "infra/settings.py"), "domain", "booking"),
+    (Change("domain_plural", "people", "infra/settings.py"), "domain_plural", "people"),
     (Change("workflow_type", "EXPRESS", "infra/settings.py"), "workflow_type", "EXPRESS"),
     (Change("idempotency_ttl_hours", "48", "infra/settings.py"), "idempotency_ttl_hours", 48),
     (Change("outbox_retention_days", "30", "infra/settings.py"), "outbox_retention_days", 30),
@@ -45,7 +46,11 @@ TEXT_CHANGES = [
     (Change("saga_steps", "charge_card:refund_card", "statemachine/saga.asl.json"), ('"ChargeCard"',)),
     (Change("domain", "booking", "src/orders_service/models.py"), ('"BookingCreated"',)),
     (Change("domain", "booking", "README.md"), ("POST /bookings",)),
+    (Change("domain_plural", "people", "src/orders_service/handlers/create_order.py"), ('@app.post("/people")',)),
+    (Change("domain_plural", "people", "README.md"), ("POST /people",)),
     (Change("python_runtime", "3.12", "pyproject.toml"), ('python_version = "3.12"', 'target-version = "py312"')),
+    (Change("license", "Apache-2.0", "LICENSE"), ("Apache License", "Version 2.0, January 2004")),
+    (Change("license", "Apache-2.0", "pyproject.toml"), ('license = "Apache-2.0"',)),
 ]
 
 

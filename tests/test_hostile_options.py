@@ -24,6 +24,7 @@ FREE_TEXT_OPTIONS = [
     "project_slug",
     "package_name",
     "domain",
+    "domain_plural",
     "saga_steps",
     "idempotency_ttl_hours",
     "outbox_retention_days",

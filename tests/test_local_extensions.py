@@ -1,4 +1,5 @@
-"""Unit tests of local_extensions.py: the project directory's name and the sandbox's refusals."""
+"""Unit tests of local_extensions.py: the domain's default plural, the project directory's name and the sandbox's
+refusals."""
 
 from __future__ import annotations
 
@@ -6,10 +7,49 @@ import pytest
 from cookiecutter.environment import StrictEnvironment
 from jinja2.exceptions import UndefinedError
 
-from local_extensions import INVALID_SLUG_DIRECTORY, project_directory
-from tests.helpers import load_hook
+from local_extensions import INVALID_SLUG_DIRECTORY, kebab, plural, project_directory
+from tests.helpers import load_hook, resolve_options
 
 hook = load_hook("pre_gen_project")
+DEFAULTS = resolve_options()
+
+
+@pytest.mark.parametrize(
+    ("singular", "expected"),
+    [
+        ("order", "orders"),
+        ("company", "companies"),
+        ("entry", "entries"),
+        ("key", "keys"),
+        ("day", "days"),
+        ("box", "boxes"),
+        ("bus", "buses"),
+        ("match", "matches"),
+        ("wish", "wishes"),
+        ("line_item", "line_items"),
+        ("payment_intent", "payment_intents"),
+        ("delivery_company", "delivery_companies"),
+        ("y", "ys"),
+    ],
+)
+def test_given_a_singular_domain_then_its_default_plural_follows_the_regular_english_rules(
+    singular: str, expected: str
+) -> None:
+    assert plural(singular) == expected
+
+
+@pytest.mark.parametrize("domain", ["order", "company", "box", "line_item", "payment_intent", "b" * 23 + "y", "x" * 24])
+def test_given_a_valid_domain_then_its_default_plural_passes_the_hook(domain: str) -> None:
+    # Given a domain the hook accepts, up to its longest
+    # When the plural is derived from it
+    options = {"domain": domain, "domain_plural": plural(domain)}
+    # Then the hook accepts the default too: a user is never refused a value they did not type
+    hook.validate({**DEFAULTS, **options})
+
+
+def test_given_a_snake_case_plural_then_its_route_segment_is_kebab_case() -> None:
+    assert kebab("payment_intents") == "payment-intents"
+    assert kebab("orders") == "orders"
 
 
 def test_given_a_valid_slug_then_the_project_directory_is_named_after_it() -> None:

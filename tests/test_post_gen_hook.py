@@ -1,12 +1,13 @@
-"""Unit tests of hooks/post_gen_project.py: which files each option value removes."""
+"""Unit tests of hooks/post_gen_project.py: which files each option value removes, and the next steps it prints."""
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO_ROOT, load_hook, resolve_options
+from tests.helpers import REPO_ROOT, load_hook, render_cli, resolve_options
 
 hook = load_hook("post_gen_project")
 TEMPLATE_DIR = REPO_ROOT / "{{cookiecutter.project_slug|project_directory}}"
@@ -40,3 +41,27 @@ def test_every_optional_file_exists_in_the_template(template: str) -> None:
     # A renamed file would otherwise silently stop being pruned.
     path = TEMPLATE_DIR / template.format(package_name="{{cookiecutter.package_name}}")
     assert path.is_file(), f"{path} is listed in OPTIONAL_FILES but missing from the template"
+
+
+def test_given_a_project_directory_then_the_next_steps_enter_it_and_name_the_make_targets() -> None:
+    # Given where the project was generated, a path with a space in it
+    project = Path("/work/my services/orders-service")
+    # When the next steps are written
+    lines = hook.next_steps(project).splitlines()
+    # Then they enter the directory (quoted for the shell), then install, run locally, test and deploy
+    assert shlex.split(lines[1]) == ["cd", str(project)]
+    commands = [line.split("#")[0].strip() for line in lines[2:]]
+    assert commands == ["make install", "make local", "make test", "make deploy"]
+    assert "AWS credentials" in lines[-1]
+
+
+def test_given_a_render_on_the_command_line_then_it_prints_the_next_steps(
+    cookiecutter_config: Path, tmp_path: Path
+) -> None:
+    # Given the default options
+    # When the template is rendered through the cookiecutter command line
+    completed = render_cli(tmp_path, cookiecutter_config)
+    # Then the user reads the next steps, starting with entering the new project
+    assert completed.returncode == 0, completed.stderr
+    project = tmp_path / resolve_options()["project_slug"]
+    assert hook.next_steps(project) in completed.stdout

@@ -26,7 +26,11 @@ GOOD_VALUES = [
     pytest.param("saga_steps", ", ".join(f"step_{n}" for n in range(10)), id="ten-steps"),
     pytest.param("saga_steps", "  reserve_seat :  release_seat ,send_ticket  ", id="steps-with-spaces"),
     pytest.param("saga_steps", "step2:undo_step2", id="steps-with-digits"),
+    pytest.param("saga_steps", "reserve_inventory:release_inventory, send_email,", id="trailing-comma"),
     pytest.param("domain", "line_item", id="two-word-domain"),
+    pytest.param("domain_plural", "people", id="irregular-plural"),
+    pytest.param("domain_plural", "line_items", id="two-word-plural"),
+    pytest.param("domain_plural", "a" * 26, id="plural-of-the-longest-length"),
     pytest.param("package_name", "billing_core2", id="package-with-digit"),
     pytest.param("project_slug", "a", id="one-letter-slug"),
     pytest.param("project_slug", "billing-api-2", id="slug-with-digit"),
@@ -57,7 +61,9 @@ BAD_VALUES = [
     pytest.param("saga_steps", "1st_step", "snake_case", id="step-starting-with-digit"),
     pytest.param("saga_steps", "reserve inventory", "snake_case", id="step-with-space"),
     pytest.param("saga_steps", "reserve_inventory,, send_email", "snake_case", id="empty-step-between-commas"),
-    pytest.param("saga_steps", "reserve_inventory, send_email,", "snake_case", id="trailing-comma"),
+    pytest.param("saga_steps", ",", "at least one step", id="lone-comma"),
+    pytest.param("saga_steps", "reserve_inventory, send_email,,", "snake_case", id="two-trailing-commas"),
+    pytest.param("saga_steps", ", send_email", "snake_case", id="leading-comma"),
     pytest.param("saga_steps", "reserve_inventory:", "snake_case", id="empty-compensation"),
     pytest.param("saga_steps", "charge:refund:notify", "more than one ':'", id="two-colons"),
     pytest.param("saga_steps", "import", "keyword", id="step-is-a-keyword"),
@@ -82,6 +88,11 @@ BAD_VALUES = [
     pytest.param("domain", "", "snake_case", id="domain-empty"),
     pytest.param("domain", "class", "keyword", id="domain-is-a-keyword"),
     pytest.param("domain", "a" * 25, "longer than 24", id="domain-too-long"),
+    pytest.param("domain_plural", "Orders", "snake_case", id="plural-capitalised"),
+    pytest.param("domain_plural", "line-items", "snake_case", id="plural-with-dash"),
+    pytest.param("domain_plural", "", "snake_case", id="plural-empty"),
+    pytest.param("domain_plural", "a" * 27, "longer than 26", id="plural-too-long"),
+    pytest.param("domain_plural", "order", "must differ from the domain", id="plural-same-as-domain"),
     pytest.param("package_name", "orders-service", "snake_case", id="package-with-dash"),
     pytest.param("package_name", "2orders", "snake_case", id="package-starting-with-digit"),
     pytest.param("package_name", "lambda", "keyword", id="package-is-a-keyword"),
@@ -102,6 +113,7 @@ BAD_VALUES = [
     pytest.param("api_auth", "cognito", "not one of iam, none", id="api-auth-cognito"),
     pytest.param("python_runtime", "3.11", "not one of", id="runtime-3.11"),
     pytest.param("architecture", "arm", "not one of", id="architecture-arm"),
+    pytest.param("license", "mit", "not one of MIT, Apache-2.0, proprietary", id="license-lowercase"),
     pytest.param("aws_region", "US-EAST-1", "not an AWS region", id="region-uppercase"),
     pytest.param("aws_region", "useast1", "not an AWS region", id="region-without-dashes"),
     pytest.param("aws_region", "us-east", "not an AWS region", id="region-without-number"),
@@ -145,3 +157,18 @@ def test_given_the_default_steps_when_parsed_then_the_last_step_has_no_compensat
         ("process_payment", "refund_payment"),
         ("send_notification", None),
     ]
+
+
+def test_given_a_trailing_comma_when_parsed_then_the_list_ends_there() -> None:
+    steps = hook.parse_saga_steps("reserve_stock:release_stock, send_email,")
+
+    assert [(step.name, step.compensation) for step in steps] == [
+        ("reserve_stock", "release_stock"),
+        ("send_email", None),
+    ]
+
+
+def test_given_a_domain_when_resolved_then_its_plural_defaults_to_the_derived_one_and_can_be_overridden() -> None:
+    assert DEFAULTS["domain_plural"] == "orders"
+    assert resolve_options({"domain": "company"})["domain_plural"] == "companies"
+    assert resolve_options({"domain": "person", "domain_plural": "people"})["domain_plural"] == "people"

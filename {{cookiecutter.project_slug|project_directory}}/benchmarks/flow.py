@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
 # A valid POST body; keep it in step with the request model in src/<package>/models.py.
 BODY: dict[str, Any] = {"customer_id": "c-1", "items": [{"sku": "sku-1", "quantity": 2}]}
-COLLECTION = f"/{SETTINGS.collection}"
+COLLECTION = SETTINGS.route
 TARGET_ORDERS_PER_SECOND = 30.0
 TARGET_FIRST_RESULT_SECONDS = 20.0
 

@@ -1,4 +1,4 @@
-"""The REST API: POST /<collection> (idempotent create) and GET /<collection>/{id}."""
+"""The REST API: POST /<domain plural> (idempotent create) and GET /<domain plural>/{id}, in kebab-case."""
 
 from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigateway
@@ -26,7 +26,7 @@ class Api(Construct):
             self,
             f"Create{entity}Function",
             handler=f"{handlers}.create_{settings.domain}.handler",
-            description=f"POST /{settings.collection}: stores the {settings.domain} and its outbox event, idempotently",
+            description=f"POST {settings.route}: stores the {settings.domain} and its outbox event, idempotently",
             environment={
                 "ENTITY_TABLE_NAME": storage.entity_table.table_name,
                 "OUTBOX_TABLE_NAME": storage.outbox_table.table_name,
@@ -48,7 +48,7 @@ class Api(Construct):
             self,
             f"Get{entity}Function",
             handler=f"{handlers}.get_{settings.domain}.handler",
-            description=f"GET /{settings.collection}/<id>: the {settings.domain} and the progress of its saga",
+            description=f"GET {settings.route}/<id>: the {settings.domain} and the progress of its saga",
             environment={"ENTITY_TABLE_NAME": storage.entity_table.table_name},
             timeout=API_FUNCTION_TIMEOUT,
         )
@@ -57,9 +57,9 @@ class Api(Construct):
         access_logs = log_group(self, "AccessLogs")
         self.rest_api = apigateway.RestApi(
             self,
-            f"{pascal(settings.collection)}Api",
+            f"{pascal(settings.domain_plural)}Api",
             rest_api_name=settings.service_name,
-            description=f"{settings.service_name}: idempotent intake of {settings.collection}",
+            description=f"{settings.service_name}: idempotent intake of {settings.domain_plural}",
             endpoint_types=[apigateway.EndpointType.REGIONAL],
             cloud_watch_role=False,
             deploy_options=apigateway.StageOptions(
@@ -100,7 +100,7 @@ class Api(Construct):
         # Replaced by the stack's ApiUrl output, whose name carries no hash that changes with the construct path.
         self.rest_api.node.try_remove_child("Endpoint")
 
-        collection = self.rest_api.root.add_resource(settings.collection)
+        collection = self.rest_api.root.resource_for_path(settings.route)
         collection.add_method(
             "POST",
             apigateway.LambdaIntegration(self.create_function, allow_test_invoke=False),

@@ -9,6 +9,8 @@ class ServiceSettings:
     service_name: str
     package_name: str
     domain: str
+    # The plural in snake_case: table and construct names (``line_items`` -> ``LineItemsTable``).
+    domain_plural: str
     workflow_type: Literal["STANDARD", "EXPRESS"]
     idempotency_ttl_hours: int
     outbox_retention_days: int
@@ -23,15 +25,16 @@ class ServiceSettings:
     powertools_layer_version: int = 27
 
     @property
-    def collection(self) -> str:
-        """The plural used in routes and names: ``order`` -> ``orders``."""
-        return f"{self.domain}s"
+    def route(self) -> str:
+        """The collection's URL path, the plural in kebab-case: ``line_items`` -> ``/line-items``."""
+        return "/" + self.domain_plural.replace("_", "-")
 
 
 SETTINGS = ServiceSettings(
     service_name={{ cookiecutter.project_slug | tojson }},
     package_name={{ cookiecutter.package_name | tojson }},
     domain={{ cookiecutter.domain | tojson }},
+    domain_plural={{ cookiecutter.domain_plural | tojson }},
     workflow_type={{ cookiecutter.workflow_type | tojson }},
     idempotency_ttl_hours={{ cookiecutter.idempotency_ttl_hours | int }},
     outbox_retention_days={{ cookiecutter.outbox_retention_days | int }},

@@ -52,7 +52,7 @@ def _failure_queue(scope: Construct, id: str) -> sqs.Queue:
 class Storage(Construct):
     def __init__(self, scope: Construct, id: str, *, settings: ServiceSettings, steps: tuple[SagaStep, ...]) -> None:
         super().__init__(scope, id)
-        self.entity_table = _table(self, f"{pascal(settings.collection)}Table", "id")
+        self.entity_table = _table(self, f"{pascal(settings.domain_plural)}Table", "id")
         # Rows outlive their stream records (24 h) until the TTL, so a failed delivery can be redriven from them.
         self.outbox_table = _table(
             self,

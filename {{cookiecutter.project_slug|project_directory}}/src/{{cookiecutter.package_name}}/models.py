@@ -15,7 +15,7 @@ class LineItem(BaseModel):
 
 
 class {{ cookiecutter.domain | pascal }}Request(BaseModel):
-    """The body of POST /{{ cookiecutter.domain }}s. Replace the fields with your domain's."""
+    """The body of POST /{{ cookiecutter.domain_plural | kebab }}. Replace the fields with your domain's."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
 

@@ -41,14 +41,14 @@ def test_an_order_runs_its_saga_to_completion() -> None:
     key = f"e2e-{uuid.uuid4()}"
     body = {"customer_id": "e2e", "items": [{"sku": "sku-1", "quantity": 1}]}
     # When the {{ cookiecutter.domain }} is created, and the request replayed
-    status, created = call("POST", f"/{SETTINGS.collection}", body, {"Idempotency-Key": key})
-    replay_status, replayed = call("POST", f"/{SETTINGS.collection}", body, {"Idempotency-Key": key})
+    status, created = call("POST", SETTINGS.route, body, {"Idempotency-Key": key})
+    replay_status, replayed = call("POST", SETTINGS.route, body, {"Idempotency-Key": key})
     # Then both answers are the same 201, and the saga completes within a minute
     assert (status, replay_status) == (201, 201)
     assert replayed == created
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        _, current = call("GET", f"/{SETTINGS.collection}/{created['id']}")
+        _, current = call("GET", f"{SETTINGS.route}/{created['id']}")
         if current["status"] != "PENDING":
             break
         time.sleep(2)

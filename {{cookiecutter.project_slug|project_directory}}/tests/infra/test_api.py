@@ -31,14 +31,14 @@ def method(template_json: dict[str, Any], http_method: str) -> dict[str, Any]:
 
 
 def test_routes_are_the_collection_and_its_items(template_json: dict[str, Any]) -> None:
-    # Given the domain's collection name
+    # Given the domain's plural, whose kebab-case form is the collection's path
     # When the stack is synthesized
     paths = {
         resource["Properties"]["PathPart"]
         for resource in resources_of_type(template_json, "AWS::ApiGateway::Resource").values()
     }
     # Then POST /<collection> and GET /<collection>/{id} exist, and nothing else
-    assert paths == {SETTINGS.collection, "{id}"}
+    assert paths == {SETTINGS.route.removeprefix("/"), "{id}"}
     assert {
         m["Properties"]["HttpMethod"] for m in resources_of_type(template_json, "AWS::ApiGateway::Method").values()
     } == {"POST", "GET"}
@@ -113,7 +113,7 @@ def test_create_function_cannot_start_executions_or_touch_the_saga(template_json
     allowed = all_actions(statements)
     # Then it cannot start a saga (only the relay does, from the outbox) and only puts (and reads back) entities
     assert not any(action.startswith("states:") for action in allowed)
-    entity_table = logical_id_of_type(template_json, "AWS::DynamoDB::Table", f"{pascal(SETTINGS.collection)}Table")
+    entity_table = logical_id_of_type(template_json, "AWS::DynamoDB::Table", f"{pascal(SETTINGS.domain_plural)}Table")
     outbox_table = logical_id_of_type(template_json, "AWS::DynamoDB::Table", "OutboxTable")
     assert actions_on(statements, entity_table) == {"dynamodb:PutItem", "dynamodb:GetItem"}
     assert actions_on(statements, outbox_table) == {"dynamodb:PutItem"}
@@ -125,7 +125,7 @@ def test_get_function_only_reads_the_entity_table(template_json: dict[str, Any])
     statements = function_role_statements(template_json, function)
     # When looking at its DynamoDB permissions
     dynamodb = {action for action in all_actions(statements) if action.startswith("dynamodb:")}
-    entity_table = logical_id_of_type(template_json, "AWS::DynamoDB::Table", f"{pascal(SETTINGS.collection)}Table")
+    entity_table = logical_id_of_type(template_json, "AWS::DynamoDB::Table", f"{pascal(SETTINGS.domain_plural)}Table")
     # Then it can read one entity and nothing else
     assert dynamodb == {"dynamodb:GetItem"}
     assert actions_on(statements, entity_table) == {"dynamodb:GetItem"}

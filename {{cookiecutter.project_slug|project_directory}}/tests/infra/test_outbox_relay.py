@@ -107,7 +107,7 @@ def test_relay_can_start_executions_but_never_write_the_entity_or_the_outbox(tem
     _, relay = function_by_handler(template_json, "outbox_relay")
     statements = function_role_statements(template_json, relay)
     state_machine = logical_id_of_type(template_json, "AWS::StepFunctions::StateMachine", "Saga")
-    entity_table = logical_id_of_type(template_json, "AWS::DynamoDB::Table", f"{pascal(SETTINGS.collection)}Table")
+    entity_table = logical_id_of_type(template_json, "AWS::DynamoDB::Table", f"{pascal(SETTINGS.domain_plural)}Table")
     outbox_table = logical_id_of_type(template_json, "AWS::DynamoDB::Table", "OutboxTable")
     # When looking at what it may do
     allowed = all_actions(statements)

@@ -55,7 +55,7 @@ def test_each_action_placeholder_names_its_own_function(template_json: dict[str,
     # Then the ASL invokes each action's own function, writes the entity table, and reports to the queue (dlq)
     for action, function in functions.items():
         assert substitutions[f"{pascal(action)}FunctionArn"] == {"Fn::GetAtt": [function, "Arn"]}
-    entity_table = logical_id_of_type(template_json, "AWS::DynamoDB::Table", f"{pascal(SETTINGS.collection)}Table")
+    entity_table = logical_id_of_type(template_json, "AWS::DynamoDB::Table", f"{pascal(SETTINGS.domain_plural)}Table")
     assert substitutions["EntityTableName"] == {"Ref": entity_table}
     if "RetriableFailuresQueue" in expected_failure_queues():
         queue = logical_id_of_type(template_json, "AWS::SQS::Queue", "RetriableFailuresQueue")
@@ -104,7 +104,7 @@ def test_state_machine_writes_the_final_status_and_reports_to_the_queue(template
     # Given the state machine's role
     role = state_machine(template_json)["RoleArn"]["Fn::GetAtt"][0]
     statements = role_statements(template_json, role)
-    entity_table = logical_id_of_type(template_json, "AWS::DynamoDB::Table", f"{pascal(SETTINGS.collection)}Table")
+    entity_table = logical_id_of_type(template_json, "AWS::DynamoDB::Table", f"{pascal(SETTINGS.domain_plural)}Table")
     # When looking at its data permissions
     # Then it updates entities (final status, retriable failures) and nothing else in DynamoDB
     assert actions_on(statements, entity_table) == {"dynamodb:UpdateItem"}
@@ -120,7 +120,7 @@ def test_state_machine_writes_the_final_status_and_reports_to_the_queue(template
 
 def test_action_functions_know_their_action_and_only_read_and_update_entities(template_json: dict[str, Any]) -> None:
     compensations = {step.compensation for step in SAGA_STEPS if step.compensation}
-    entity_table = logical_id_of_type(template_json, "AWS::DynamoDB::Table", f"{pascal(SETTINGS.collection)}Table")
+    entity_table = logical_id_of_type(template_json, "AWS::DynamoDB::Table", f"{pascal(SETTINGS.domain_plural)}Table")
     for action, function_id in action_function_ids(template_json).items():
         # Given an action's function
         function = template_json["Resources"][function_id]

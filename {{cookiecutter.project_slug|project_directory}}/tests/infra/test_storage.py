@@ -36,7 +36,7 @@ def test_every_table_is_on_demand_encrypted_and_recoverable(template: Template) 
 @pytest.mark.parametrize(
     ("name", "key", "ttl_attribute"),
     [
-        (pascal(SETTINGS.collection), "id", None),
+        (pascal(SETTINGS.domain_plural), "id", None),
         ("Outbox", "event_id", "expires_at"),
         ("Idempotency", "id", "expiration"),
     ],

@@ -11,7 +11,7 @@ from local.deploy import DeployedStack
 from local.events import rest_api_event
 from local.lambdas import LocalFunction
 
-COLLECTION = "/{{ cookiecutter.domain }}s"
+COLLECTION = "/{{ cookiecutter.domain_plural | kebab }}"
 VALID_BODY = {"customer_id": "c-1", "items": [{"sku": "sku-1", "quantity": 2}]}
 
 

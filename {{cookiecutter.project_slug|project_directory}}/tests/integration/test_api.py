@@ -1,4 +1,4 @@
-"""The create and get handlers against the deployed tables: one {{ cookiecutter.domain }} per key, and rejections write nothing."""
+"""Create and get handlers on the deployed tables: one {{ cookiecutter.domain }} per key; rejections write nothing."""
 
 from typing import Any
 
@@ -69,7 +69,8 @@ def test_after_the_idempotency_record_expired_a_retry_still_creates_nothing(crea
     # When the same request arrives again, and then the key with another body
     retry = post(create, VALID_BODY, key)
     reused = post(create, {**VALID_BODY, "customer_id": "someone-else"}, key)
-    # Then the stored {{ cookiecutter.domain }} answers the retry, the other body is refused, and no entity or event is added
+    # Then the stored {{ cookiecutter.domain }} answers the retry, the other body is refused,
+    # and no entity or event is added
     assert (retry.status_code, retry.body) == (201, first.body)
     assert reused.status_code == 422
     after = item_counts(dynamodb)

@@ -21,7 +21,7 @@ from local.lambdas import Invocation
 from local.runtime import EmbeddedAws
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-COLLECTION = f"/{SETTINGS.collection}"
+COLLECTION = SETTINGS.route
 VALID_BODY = {"customer_id": "c-1", "items": [{"sku": "sku-1", "quantity": 2}]}
 
 RETRIABLE = [step for step in SAGA_STEPS if step.name in retriable_steps(SAGA_STEPS)]

@@ -240,7 +240,7 @@ def test_given_the_synthesized_stack_then_the_routes_are_the_collection_and_its_
     routes = {
         route.resource: route.methods for route in routes_of(DeployedStack("s", synthesized_template, {}, identity))
     }
-    collection = f"/{SETTINGS.collection}"
+    collection = SETTINGS.route
     assert set(routes) == {collection, collection + "/{id}"}
     handlers = {
         http_method: resources[function]["Properties"]["Handler"]

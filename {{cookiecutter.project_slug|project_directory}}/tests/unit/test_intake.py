@@ -45,7 +45,7 @@ def test_the_created_response_depends_only_on_stored_fields() -> None:
     creation = plan_creation(REQUEST, "key-1", NOW, timedelta(days=7))
     stored = {**creation.entity, "status": "COMPLETED", "steps": {"any": {}}}
     assert created_response(stored) == created_response(creation.entity)
-    assert created_response(stored)["links"]["self"] == f"/{{ cookiecutter.domain }}s/{creation.entity['id']}"
+    assert created_response(stored)["links"]["self"] == f"/{{ cookiecutter.domain_plural | kebab }}/{creation.entity['id']}"
 
 
 def test_a_request_is_the_same_only_when_its_body_is_equal() -> None:

@@ -1,4 +1,4 @@
-"""POST /{{ cookiecutter.domain }}s: create once per Idempotency-Key, together with its outbox event."""
+"""POST /{{ cookiecutter.domain_plural | kebab }}: create once per Idempotency-Key, together with its outbox event."""
 
 import os
 from datetime import UTC, datetime, timedelta
@@ -66,7 +66,7 @@ idempotency_config = IdempotencyConfig(
 persistence = DynamoDBPersistenceLayer(table_name=os.environ["IDEMPOTENCY_TABLE_NAME"])
 
 
-@app.post("/{{ cookiecutter.domain }}s")
+@app.post("/{{ cookiecutter.domain_plural | kebab }}")
 def create_{{ cookiecutter.domain }}(body: {{ cookiecutter.domain | pascal }}Request) -> Response[dict[str, Any]]:
     if not is_json_content_type(app.current_event.headers):
         raise UnsupportedMediaType

@@ -1,4 +1,4 @@
-"""GET /{{ cookiecutter.domain }}s/{id}: the {{ cookiecutter.domain }} with its status and saga progress."""
+"""GET /{{ cookiecutter.domain_plural | kebab }}/{id}: the {{ cookiecutter.domain }} with its status and saga progress."""
 
 import os
 from typing import Any
@@ -20,7 +20,7 @@ app = APIGatewayRestResolver()
 store = EntityStore(boto3.client("dynamodb"), os.environ["ENTITY_TABLE_NAME"])
 
 
-@app.get("/{{ cookiecutter.domain }}s/<entity_id>")
+@app.get("/{{ cookiecutter.domain_plural | kebab }}/<entity_id>")
 def get_{{ cookiecutter.domain }}(entity_id: str) -> dict[str, Any]:
     return entity_view(store.get(entity_id))
 

@@ -67,7 +67,7 @@ def created_response(entity: dict[str, Any]) -> dict[str, Any]:
         "id": entity["id"],
         "status": Status.PENDING.value,
         "created_at": entity["created_at"],
-        "links": {"self": f"/{{ cookiecutter.domain }}s/{entity['id']}"},
+        "links": {"self": f"/{{ cookiecutter.domain_plural | kebab }}/{entity['id']}"},
     }
 
 

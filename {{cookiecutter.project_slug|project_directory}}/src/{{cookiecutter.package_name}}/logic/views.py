@@ -1,4 +1,4 @@
-"""What GET /{{ cookiecutter.domain }}s/{id} shows of a stored {{ cookiecutter.domain }} (pure, no AWS)."""
+"""What GET /{{ cookiecutter.domain_plural | kebab }}/{id} shows of a stored {{ cookiecutter.domain }} (pure, no AWS)."""
 
 from typing import Any
 
