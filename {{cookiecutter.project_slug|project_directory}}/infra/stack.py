@@ -27,7 +27,9 @@ class ServiceStack(Stack):
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, id, **kwargs)
-        Tags.of(self).add("service", settings.service_name)
+        # Not on the alarm topic's KMS key (its description names the service): moto 5.2.5's CloudFormation hands a
+        # key's Tags to KMS in the wrong shape (KeyError 'TagKey'), which would fail every deploy to the embedded AWS.
+        Tags.of(self).add("service", settings.service_name, exclude_resource_types=["AWS::KMS::Key"])
         functions = FunctionFactory(self, settings)
         self.storage = Storage(self, "Storage", settings=settings, steps=saga_steps)
         self.saga = Saga(self, "Saga", settings=settings, steps=saga_steps, functions=functions, storage=self.storage)
@@ -63,5 +65,7 @@ class ServiceStack(Stack):
         CfnOutput(self, "OutboxTableName", value=self.storage.outbox_table.table_name)
         # `make redrive` hands given-up outbox events back to the relay.
         CfnOutput(self, "OutboxRelayFunctionName", value=self.relay.function.function_name)
+        # Every alarm notifies this topic; subscribe whoever is on call (or deploy with -c alarm_email=...).
+        CfnOutput(self, "AlarmTopicArn", value=self.monitoring.alarm_topic.topic.topic_arn)
         for queue in self.storage.failure_queues:
             CfnOutput(self, f"{queue.node.id}Url", value=queue.queue_url)

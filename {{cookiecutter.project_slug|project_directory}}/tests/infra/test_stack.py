@@ -15,8 +15,15 @@ def test_outputs_name_what_tools_and_tests_look_up(template: Template) -> None:
     # Given the stack
     # When it is synthesized
     outputs = template.find_outputs("*")
-    # Then its outputs have stable names (no hash) for the API, saga, tables, relay and failure queues
-    expected = {"ApiUrl", "StateMachineArn", "EntityTableName", "OutboxTableName", "OutboxRelayFunctionName"}
+    # Then its outputs have stable names (no hash) for the API, saga, tables, relay, alarm topic and failure queues
+    expected = {
+        "ApiUrl",
+        "StateMachineArn",
+        "EntityTableName",
+        "OutboxTableName",
+        "OutboxRelayFunctionName",
+        "AlarmTopicArn",
+    }
     expected |= {f"{queue}Url" for queue in expected_failure_queues()}
     assert set(outputs) == expected
 
