@@ -4,29 +4,35 @@ Every request goes through the deployed API's routing to the real handlers; the 
 polled with the deployed mapping's settings; the real ASL runs. For each request the tour prints a
 timeline: request and response, the outbox event, the execution the relay started, each state the
 saga ran (steps, compensations, status writes) and the final status.
+
+It is a smoke run too: whatever the service does that it should not (a saga not ending as the
+scenario expects, a replay answering differently or creating anything, compensations other than the
+expected ones in reverse order) is reported as UNEXPECTED, and the tour then exits 1 naming all of it.
+``--assembly DIR`` tours an already synthesized cloud assembly (``cdk.out`` after ``make synth``)
+instead of synthesizing the app again.
 """
 
 import time
 
 STARTED = time.perf_counter()  # before the heavy imports: the tour reports the time to its first result
 
+import argparse  # noqa: E402
 import json  # noqa: E402
 import re  # noqa: E402
 import sys  # noqa: E402
-import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 from infra.saga_definition import SagaStep, pascal  # noqa: E402
 from infra.saga_steps import SAGA_STEPS  # noqa: E402
 from infra.settings import SETTINGS  # noqa: E402
-from local.deploy import SynthFailed, synthesize  # noqa: E402
+from local.deploy import SynthFailed  # noqa: E402
 from local.server import quiet_logs, use_offline_environment  # noqa: E402
 
 # A valid POST body; keep it in step with the request model in src/<package>/models.py.
 SAMPLE_BODY: dict[str, Any] = {"customer_id": "c-1", "items": [{"sku": "sku-1", "quantity": 2}]}
 OTHER_BODY: dict[str, Any] = {"customer_id": "c-2", "items": [{"sku": "sku-9", "quantity": 1}]}
-COLLECTION = f"/{SETTINGS.collection}"
+COLLECTION = SETTINGS.route
 ENTITY = SETTINGS.domain
 INDENT = " " * 5
 WIDTH = 24
@@ -51,6 +57,10 @@ class TourStopped(Exception):
     """The service answered something the tour cannot go on from; the message says what to change."""
 
 
+class TourFailed(Exception):
+    """The tour saw the service do what it should not; the message names every such thing."""
+
+
 def failure_step(steps: tuple[SagaStep, ...]) -> SagaStep:
     """The last compensatable step (its failure compensates the most), or the first step when none is."""
     compensatable = [step for step in steps if step.compensation]
@@ -62,6 +72,7 @@ class Tour:
         self.aws = aws
         self.api = api
         self.first_result_at: float | None = None
+        self.unexpected: list[str] = []
         self.kinds = {pascal(step.name): "step" for step in SAGA_STEPS} | {
             pascal(step.compensation): "compensation" for step in SAGA_STEPS if step.compensation
         }
@@ -83,7 +94,11 @@ class Tour:
     def new_entity(self, number: int, title: str, key: str) -> dict[str, Any]:
         self.heading(number, title)
         response = self.created(self.post(key, SAMPLE_BODY))
-        self.follow(response.body["id"])
+        entity = self.follow(response.body["id"])
+        self.expect(
+            entity.get("status") == "COMPLETED",
+            f"the new {ENTITY} ended {self.outcome(entity)}, not COMPLETED",
+        )
         return dict(response.body)
 
     def replay(self, number: int, key: str, first: dict[str, Any]) -> None:
@@ -93,16 +108,19 @@ class Tour:
         self.aws.settle()
         same = "the same body as the first answer" if response.body == first else f"another body: {response.body}"
         self.line("answer", f"{response.status_code} with {same}")
-        self.line("nothing new", self.describe_change(before, self.counts()))
+        self.expect(
+            (response.status_code, response.body) == (201, first),
+            f"the replay answered {response.status_code} with {same}, not 201 with the first answer's body",
+        )
+        self.nothing_new(before, "the replay")
 
     def other_body(self, number: int, key: str) -> None:
         self.heading(number, "The same key with another body")
         before = self.counts()
         response = self.post(key, OTHER_BODY)
         self.aws.settle()
-        self.line("nothing new", self.describe_change(before, self.counts()))
-        if response.status_code != 422:
-            self.line("UNEXPECTED", f"expected 422, got {response.status_code}")
+        self.expect(response.status_code == 422, f"the other body got {response.status_code}, not 422")
+        self.nothing_new(before, "the other body")
 
     def business_failure(self, number: int, step: SagaStep, key: str) -> None:
         error_name = f"{pascal(step.name)}Refused"
@@ -116,13 +134,17 @@ class Tour:
         self.line("fault armed", f"{step.name} raises {error_name} on its next invocation (local only)")
         response = self.created(self.post(key, SAMPLE_BODY))
         entity = self.follow(response.body["id"])
+        self.expect(
+            (entity.get("status"), entity.get("failure_reason")) == ("FAILED", error_name),
+            f"the {ENTITY} refused at {step.name} ended {self.outcome(entity)}, not FAILED ({error_name})",
+        )
         # In the order they ran: each compensation records when it did.
         records = entity.get("compensations", {})
         compensated = sorted(records, key=lambda name: str(records[name].get("at", "")))
         expected = [s.compensation for s in reversed(SAGA_STEPS[: SAGA_STEPS.index(step) + 1]) if s.compensation]
-        if compensated:
-            verdict = "in reverse order" if compensated == expected else f"NOT as expected ({expected})"
-            self.line("compensated", f"{', '.join(compensated)} ({verdict})")
+        ran, due = ", ".join(compensated) or "nothing", ", ".join(expected) or "nothing"
+        self.line("compensated", f"{ran} (expected: {due})")
+        self.expect(compensated == expected, f"the failure at {step.name} compensated {ran}, not {due} (in that order)")
 
     def redelivery(self, number: int) -> None:
         self.heading(number, "The outbox stream delivers every event again (a relay restart)")
@@ -130,12 +152,40 @@ class Tour:
         records = self.aws.redeliver_streams()
         self.aws.settle()
         self.line("redelivered", f"{records} outbox record(s) to the relay")
+        self.expect(records > 0, "the stream redelivered no outbox record")
         how = (
             "STANDARD dedupes on the execution name"
             if SETTINGS.workflow_type == "STANDARD"
             else "the relay's conditional claim stops a second EXPRESS start"
         )
-        self.line("nothing new", f"{self.describe_change(before, self.counts())}; {how}")
+        self.nothing_new(before, "the redelivery", how)
+
+    # -- the verdict -------------------------------------------------------------------------------------------
+
+    def expect(self, held: bool, otherwise: str) -> None:
+        """Note ``otherwise`` (what the service did instead) unless ``held``; the tour goes on to the end."""
+        if not held:
+            self.unexpected.append(otherwise)
+            self.line("UNEXPECTED", otherwise)
+
+    def nothing_new(self, before: dict[str, int], scenario: str, how: str = "") -> None:
+        """Expect the counts as they were ``before`` the scenario: no item, event or execution was added."""
+        after = self.counts()
+        change = self.describe_change(before, after)
+        self.line("nothing new", f"{change}; {how}" if how else change)
+        self.expect(after == before, f"{scenario} created something: {change}")
+
+    def check(self) -> None:
+        """Raises TourFailed naming everything unexpected the tour saw, if anything."""
+        if self.unexpected:
+            listed = "".join(f"\n  - {what}" for what in self.unexpected)
+            raise TourFailed(f"The tour saw {len(self.unexpected)} unexpected thing(s):{listed}")
+
+    @staticmethod
+    def outcome(entity: dict[str, Any]) -> str:
+        """The entity's status, with its failure reason when it has one: ``FAILED (PaymentRefused)``."""
+        reason = entity.get("failure_reason")
+        return f"{entity.get('status')} ({reason})" if reason else str(entity.get("status"))
 
     # -- one request's timeline --------------------------------------------------------------------------------
 
@@ -266,18 +316,30 @@ def task_outcomes(history: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return outcomes
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    """``make local``: 0 when the tour saw everything as expected, 1 (with what went wrong on stderr) otherwise."""
+    parser = argparse.ArgumentParser(prog="python -m local.demo", description="A scripted tour of the whole flow.")
+    parser.add_argument(
+        "--assembly",
+        type=Path,
+        metavar="DIR",
+        help="deploy this cloud assembly (cdk.out after `make synth` of this code) instead of synthesizing the app",
+    )
+    args = parser.parse_args(argv)
     try:
-        return tour()
+        return tour(args.assembly)
     except KeyboardInterrupt:
         out("\ninterrupted")
         return 130
-    except (SynthFailed, TourStopped) as error:
+    except (SynthFailed, TourStopped, TourFailed) as error:
         print(error, file=sys.stderr)
         return 1
 
 
-def tour() -> int:
+def tour(assembly: Path | None) -> int:
+    """Deploy ``assembly`` (None: synthesize the app) into the embedded AWS and tour it; raises TourFailed."""
+    if assembly is not None and not (assembly / "manifest.json").is_file():
+        raise TourStopped(f"{assembly} is not a cloud assembly (it has no manifest.json): `make synth` writes one")
     use_offline_environment(SETTINGS.aws_region)
     quiet_logs(SETTINGS.service_name)
     from local.api import LocalApi
@@ -287,8 +349,12 @@ def tour() -> int:
         step.name + (f" (undo: {step.compensation})" if step.compensation else "") for step in SAGA_STEPS
     )
     out(f"{SETTINGS.service_name} on the embedded AWS: {SETTINGS.workflow_type} saga {steps}")
-    out("Synthesizing the CDK app and deploying its CloudFormation template into moto ...")
-    with tempfile.TemporaryDirectory() as assembly, EmbeddedAws(synthesize(Path(assembly))) as aws:
+    if assembly is None:
+        out("Synthesizing the CDK app and deploying its CloudFormation template into moto ...")
+    else:
+        out(f"Deploying the CloudFormation template of the cloud assembly in {assembly} into moto ...")
+    # Without an assembly, the embedded AWS synthesizes the app into a temporary directory of its own.
+    with EmbeddedAws(assembly.resolve() if assembly else None) as aws:
         quiet_logs(SETTINGS.service_name)
         out(f"Ready in {time.perf_counter() - STARTED:.1f} s: {len(aws.lambdas.functions)} functions, real handlers.")
         guide = Tour(aws, LocalApi(aws))
@@ -296,6 +362,7 @@ def tour() -> int:
         state = aws.state()
         out(f"\nThe embedded AWS now holds: {', '.join(f'{name} {count}' for name, count in guide.counts().items())}")
         out(f"{INDENT}executions by status: {state['executions']}")
+    guide.check()
     out(f"\nDone in {time.perf_counter() - STARTED:.1f} s. `make serve` runs the same API on localhost for curl.")
     return 0
 

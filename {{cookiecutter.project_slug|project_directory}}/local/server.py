@@ -334,15 +334,21 @@ def _print_banner(
     settings: ServiceSettings, aws: Any, api: Any, host: str, port: int, aws_port: int, startup_seconds: float
 ) -> None:
     base, endpoint = f"http://{_display(host)}:{port}", f"http://{_display(host)}:{aws_port}"
-    collection = f"/{settings.collection}"
+    collection = settings.route
     fault = json.dumps({"function": SAGA_STEPS[0].name, "kind": "business_error", "count": 1})
     example = '{"customer_id": "c-1", "items": [{"sku": "sku-1", "quantity": 2}]}'
     routes = "\n".join(
         f"  {method:6} {base}{route.resource}" for route in api.routes for method in sorted(route.methods)
     )
+    # What the deployed API checks that the local one does not: its authorization is the generated api_auth.
+    unchecked = (
+        "IAM authorization (SigV4 signatures) and request validation are not applied locally"
+        if settings.api_auth == "iam"
+        else "no authorization, as deployed (api_auth none); request validation is not applied locally"
+    )
     lines = [
         f"\n{settings.service_name} is running on the embedded AWS (ready in {startup_seconds:.1f} s)\n",
-        f"API (as deployed; IAM auth and request validation are not applied locally):\n{routes}\n",
+        f"API (as deployed; {unchecked}):\n{routes}\n",
         "Try:",
         f"  curl -i -X POST {base}{collection} -H 'Content-Type: application/json' \\",
         f"       -H 'Idempotency-Key: k1' -d '{example}'",
