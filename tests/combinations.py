@@ -2,7 +2,9 @@
 
 The six two-valued choices (workflow type, dlq, tracing, api_auth, runtime, architecture) are covered
 pairwise: the first six rows form a covering array, the rest add the exotic all-non-default row and
-vary step lists, domains, names, TTLs and regions. tests/test_render_matrix.py proves the coverage.
+vary step lists (one step with no compensation, only steps without compensations, ten steps), domains,
+names, TTLs and regions (two besides us-east-1 with dlq enabled). tests/test_render_matrix.py proves the
+coverage. Each of the three licenses meets both values of those six too: four rows set one, the rest are MIT.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ COMBINATIONS: tuple[Combination, ...] = (
             "saga_steps": "reserve_seat:release_seat, charge_card:refund_card",
             "domain": "reservation",
             "aws_region": "eu-west-1",
+            "license": "Apache-2.0",
         },
     ),
     Combination(
@@ -99,6 +102,7 @@ COMBINATIONS: tuple[Combination, ...] = (
             "architecture": "x86_64",
             "saga_steps": LONG_MIXED_STEPS,
             "domain": "booking",
+            "license": "proprietary",
         },
     ),
     Combination(
@@ -109,11 +113,19 @@ COMBINATIONS: tuple[Combination, ...] = (
             "idempotency_ttl_hours": "720",
             "outbox_retention_days": "30",
             "aws_region": "ap-southeast-2",
+            "license": "proprietary",
         },
     ),
     Combination(
         "punctuated-project-name-nodlq-notracing",
-        {"project_name": "ACME Payments: Refund Desk!", "dlq": "disabled", "tracing": "disabled"},
+        {
+            "project_name": "ACME Payments: Refund Desk!",
+            "dlq": "disabled",
+            "tracing": "disabled",
+            # An irregular plural, given by the user.
+            "domain": "person",
+            "domain_plural": "people",
+        },
     ),
     Combination(
         "explicit-slug-and-package-express-public-py312",
@@ -138,7 +150,7 @@ COMBINATIONS: tuple[Combination, ...] = (
     Combination(
         "two-word-domain-express-nodlq-py312-x86",
         {
-            "domain": "line_item",
+            "domain": "payment_intent",
             "workflow_type": "EXPRESS",
             "dlq": "disabled",
             "python_runtime": "3.12",
@@ -154,6 +166,9 @@ COMBINATIONS: tuple[Combination, ...] = (
             "dlq": "disabled",
             "api_auth": "none",
             "architecture": "x86_64",
+            # The derived plural: companies, /companies.
+            "domain": "company",
+            "license": "Apache-2.0",
         },
     ),
     Combination(
@@ -166,5 +181,7 @@ COMBINATIONS: tuple[Combination, ...] = (
             "aws_region": "us-west-2",
         },
     ),
+    # One step, no compensation: no pivot, so the step can fail the saga and nothing is compensated.
+    Combination("single-step-without-compensation", {"saga_steps": "post_entry", "project_name": "Ledger Poster"}),
 )
 BY_ID = {combination.id: combination for combination in COMBINATIONS}

@@ -9,6 +9,14 @@ import pytest
 from tests.helpers import REPO_ROOT, write_cookiecutter_config
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--all-combinations",
+        action="store_true",
+        help="run every supported combination's own generated test suite, not only the representative ones",
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
     # pytest-cookies renders the template named by --template, "." by default: pin it to this repository so
     # the suite gives the same answer from any working directory.

@@ -1,8 +1,9 @@
-"""Every supported combination renders, lints, type-checks, synthesizes, lints as CloudFormation and deploys.
+"""Every supported combination renders, lints, type-checks, synthesizes, validates, deploys and runs.
 
 Each combination is rendered and checked once (a module-scoped fixture); the tests below only read the
-results, so a failure names the combination and the check. The expensive steps, mypy and the CDK synth
-(a cold jsii process), run side by side on the machine's two cores.
+results, so a failure names the combination and the check. The expensive steps (mypy, the CDK synth in a
+cold jsii process, the generated unit tests, then the local smoke run) run side by side as subprocesses,
+and each combination is one xdist group, so its fixture runs once, on one worker.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import shlex
 import subprocess
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +23,7 @@ from cfnlint.api import ManualArgs, lint_file
 
 from tests.cloud_assembly import CloudAssembly, Deployment, deploy_to_moto
 from tests.combinations import COMBINATIONS, DEFAULT_STEPS, LONG_MIXED_STEPS, Combination
-from tests.helpers import CHOICES, OPTIONS, PYTHON, load_hook, render, resolve_options, tool_env
+from tests.helpers import CHOICES, OPTIONS, PYTHON, REPO_ROOT, load_hook, render, resolve_options, tool_env
 
 # A Jinja expression or statement that survived rendering. `{{ x }}` needs the spaces Jinja style uses, so
 # Mermaid's hexagon nodes (`S{{Saga}}`) and GitHub's `${{ ... }}` do not count.
@@ -32,6 +35,11 @@ TOLERATED_CFN_LINT_RULES = {"W3005"}
 SYNTH_TIMEOUT_SECONDS = 600
 # The first run in an empty cache analyses aws-cdk-lib, moto and Powertools (~70 s on two cores).
 MYPY_TIMEOUT_SECONDS = 900
+UNIT_TESTS_TIMEOUT_SECONDS = 300
+SMOKE_TIMEOUT_SECONDS = 300
+# AWS's own state machine validator (npm asl-validator, pinned in package.json, installed by `make test`):
+# unlike cfn-lint and CDK's validation, it refuses unreachable states and a Next to a missing state.
+ASL_VALIDATOR = REPO_ROOT / "node_modules" / ".bin" / "asl-validator"
 
 hook = load_hook("pre_gen_project")
 
@@ -52,11 +60,16 @@ class ToolRun:
 class CheckedProject:
     options: dict[str, str]
     project: Path
+    # What cookiecutter wrote, listed before any tool ran in the project.
+    rendered_paths: tuple[Path, ...]
     cloud_assembly: Path
     synth: ToolRun
     mypy: ToolRun
     ruff_check: ToolRun
     ruff_format: ToolRun
+    asl_validation: ToolRun
+    unit_tests: ToolRun
+    smoke: ToolRun
 
     @property
     def steps(self) -> list[Any]:
@@ -87,14 +100,40 @@ def _run(command: list[str], cwd: Path) -> ToolRun:
     return _finish(_start(command, cwd, tool_env()), timeout=120)
 
 
-@pytest.fixture(scope="module", params=COMBINATIONS, ids=[combination.id for combination in COMBINATIONS])
+def _validate_asl(project: Path) -> ToolRun:
+    if not ASL_VALIDATOR.exists():
+        return ToolRun(str(ASL_VALIDATOR), 1, "asl-validator is not installed: `make test` installs it (npm ci)")
+    return _run([str(ASL_VALIDATOR), "--json-path", "statemachine/saga.asl.json"], project)
+
+
+def _smoke_run(project: Path, cloud_assembly: Path, synth: ToolRun) -> ToolRun:
+    """`make local` as a user runs it, on the assembly already synthesized: one order COMPLETED, one FAILED."""
+    if synth.returncode != 0:
+        return ToolRun("make local", 1, "not run: the synth failed")
+    command = [
+        "make",
+        "--no-print-directory",
+        "local",
+        f"PYTHON={PYTHON}",
+        f"ARGS=--assembly {shlex.quote(str(cloud_assembly))}",
+    ]
+    return _finish(_start(command, project, tool_env()), SMOKE_TIMEOUT_SECONDS)
+
+
+def _combination_param(combination: Combination) -> Any:
+    # One xdist group per combination: its tests share one fixture run, so they must share one worker.
+    return pytest.param(combination, id=combination.id, marks=pytest.mark.xdist_group(combination.id))
+
+
+@pytest.fixture(scope="module", params=[_combination_param(combination) for combination in COMBINATIONS])
 def checked(
     request: pytest.FixtureRequest, cookiecutter_config: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> CheckedProject:
     combination: Combination = request.param
     workspace = tmp_path_factory.mktemp(combination.id)
     project = render(workspace / "rendered", cookiecutter_config, combination.options)
-    # Outside the project, so the leftover checks see exactly what cookiecutter generated.
+    rendered_paths = tuple(sorted(project.rglob("*")))
+    # Outside the project: the cloud assembly is build output, not part of what cookiecutter generated.
     cloud_assembly = workspace / "cdk.out"
     # `python app.py` alone does not read cdk.json; the CDK CLI passes its context like this.
     context = json.loads((project / "cdk.json").read_text())["context"]
@@ -104,16 +143,24 @@ def checked(
         tool_env(CDK_OUTDIR=str(cloud_assembly), CDK_CONTEXT_JSON=json.dumps(context)),
     )
     mypy = _start([PYTHON, "-m", "mypy"], project, tool_env())
+    unit_tests = _start([PYTHON, "-m", "pytest", "-p", "no:cacheprovider", "tests/unit"], project, tool_env())
     ruff_check = _run([PYTHON, "-m", "ruff", "check", "--no-cache", "."], project)
     ruff_format = _run([PYTHON, "-m", "ruff", "format", "--check", "--no-cache", "."], project)
+    asl_validation = _validate_asl(project)
+    synth_run = _finish(synth, SYNTH_TIMEOUT_SECONDS)
+    smoke = _smoke_run(project, cloud_assembly, synth_run)
     return CheckedProject(
         options=resolve_options(combination.options),
         project=project,
+        rendered_paths=rendered_paths,
         cloud_assembly=cloud_assembly,
-        synth=_finish(synth, SYNTH_TIMEOUT_SECONDS),
+        synth=synth_run,
         mypy=_finish(mypy, MYPY_TIMEOUT_SECONDS),
         ruff_check=ruff_check,
         ruff_format=ruff_format,
+        asl_validation=asl_validation,
+        unit_tests=_finish(unit_tests, UNIT_TESTS_TIMEOUT_SECONDS),
+        smoke=smoke,
     )
 
 
@@ -172,6 +219,22 @@ def test_the_matrix_covers_one_step_the_default_steps_and_a_long_mixed_list() ->
     assert LONG_MIXED_STEPS in step_lists
 
 
+def test_the_matrix_covers_two_regions_besides_us_east_1_with_dlq_enabled() -> None:
+    # The embedded AWS once routed every request to us-east-1: only a queue in another region showed it.
+    rows = [resolve_options(combination.options) for combination in COMBINATIONS]
+
+    regions = {row["aws_region"] for row in rows if row["dlq"] == "enabled" and row["aws_region"] != "us-east-1"}
+    assert len(regions) >= 2
+
+
+def test_the_matrix_covers_sagas_without_any_compensation() -> None:
+    # Such a saga has no compensation chain: states for failed compensations were once left unreachable.
+    step_lists = [hook.parse_saga_steps(resolve_options(c.options)["saga_steps"]) for c in COMBINATIONS]
+    without_compensation = [steps for steps in step_lists if not any(step.compensation for step in steps)]
+
+    assert {len(steps) for steps in without_compensation} >= {1, 2}
+
+
 def test_the_matrix_varies_every_free_text_option() -> None:
     rows = [resolve_options(combination.options) for combination in COMBINATIONS]
 
@@ -184,7 +247,7 @@ def test_the_matrix_varies_every_free_text_option() -> None:
 
 def test_renders_without_template_leftovers(checked: CheckedProject) -> None:
     leftovers = []
-    for path in sorted(checked.project.rglob("*")):
+    for path in checked.rendered_paths:
         relative = path.relative_to(checked.project).as_posix()
         texts = [relative, path.read_bytes().decode("utf-8", "replace")] if path.is_file() else [relative]
         leftovers += [f"{relative}: {match.group(0)!r}" for text in texts if (match := JINJA_LEFTOVER.search(text))]
@@ -192,7 +255,7 @@ def test_renders_without_template_leftovers(checked: CheckedProject) -> None:
 
 
 def test_contains_no_caches_or_build_output(checked: CheckedProject) -> None:
-    found = [str(path.relative_to(checked.project)) for path in checked.project.rglob("*") if path.name in BUILD_OUTPUT]
+    found = [str(path.relative_to(checked.project)) for path in checked.rendered_paths if path.name in BUILD_OUTPUT]
     assert found == []
 
 
@@ -206,6 +269,20 @@ def test_ruff_format_is_clean(checked: CheckedProject) -> None:
 
 def test_mypy_is_clean(checked: CheckedProject) -> None:
     checked.mypy.assert_succeeded()
+
+
+def test_the_generated_unit_tests_pass(checked: CheckedProject) -> None:
+    checked.unit_tests.assert_succeeded()
+
+
+def test_the_asl_passes_aws_state_machine_validator(checked: CheckedProject) -> None:
+    checked.asl_validation.assert_succeeded()
+
+
+def test_make_local_completes_one_order_and_compensates_one_business_failure(checked: CheckedProject) -> None:
+    # local/demo.py exits non-zero when an order does not end COMPLETED, the business failure does not end
+    # FAILED with exactly the expected compensations in reverse order, or a replay or redelivery adds anything.
+    checked.smoke.assert_succeeded()
 
 
 # -------------------------------------------------------------------------------------------- synthesis
@@ -365,7 +442,8 @@ def test_api_auth(checked: CheckedProject, assembly: CloudAssembly) -> None:
 
 
 def test_routes_follow_the_domain(checked: CheckedProject, assembly: CloudAssembly) -> None:
-    collection = f"{checked.options['domain']}s"
+    # The plural in kebab-case: payment_intent -> /payment-intents, person (plural people) -> /people.
+    collection = checked.options["domain_plural"].replace("_", "-")
     resources = assembly.resources("AWS::ApiGateway::Resource")
 
     def path(resource_id: str) -> str:
@@ -381,6 +459,14 @@ def test_routes_follow_the_domain(checked: CheckedProject, assembly: CloudAssemb
     domain = checked.options["domain"]
     function_by_handler(checked, assembly, f"create_{domain}")
     function_by_handler(checked, assembly, f"get_{domain}")
+
+
+def test_license(checked: CheckedProject) -> None:
+    expected = {"MIT": "MIT", "Apache-2.0": "Apache-2.0", "proprietary": "LicenseRef-Proprietary"}
+    pyproject = tomllib.loads((checked.project / "pyproject.toml").read_text())
+
+    assert pyproject["project"]["license"] == expected[checked.options["license"]]
+    assert (checked.project / "LICENSE").is_file()
 
 
 def test_runtime_architecture_and_powertools_layer(checked: CheckedProject, assembly: CloudAssembly) -> None:
