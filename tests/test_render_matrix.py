@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import re
 import shlex
 import subprocess
@@ -125,11 +126,28 @@ def _combination_param(combination: Combination) -> Any:
     return pytest.param(combination, id=combination.id, marks=pytest.mark.xdist_group(combination.id))
 
 
+def _claim(combination: Combination, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Fail when this combination was already checked in this run, on this worker or another one.
+
+    pytest 9.2 silently broke xdist's grouping (pytest-dev/pytest-xdist#1386): every render was then
+    checked twice, once per worker, and nothing failed but the clock.
+    """
+    base = tmp_path_factory.getbasetemp()
+    # Under xdist each worker's base is a folder of the run's own base, which they share.
+    claims = (base.parent if "PYTEST_XDIST_WORKER" in os.environ else base) / "checked-combinations"
+    claims.mkdir(exist_ok=True)
+    try:
+        (claims / combination.id).touch(exist_ok=False)
+    except FileExistsError:
+        pytest.fail(f"{combination.id} was checked twice: its xdist group was split across workers", pytrace=False)
+
+
 @pytest.fixture(scope="module", params=[_combination_param(combination) for combination in COMBINATIONS])
 def checked(
     request: pytest.FixtureRequest, cookiecutter_config: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> CheckedProject:
     combination: Combination = request.param
+    _claim(combination, tmp_path_factory)
     workspace = tmp_path_factory.mktemp(combination.id)
     project = render(workspace / "rendered", cookiecutter_config, combination.options)
     rendered_paths = tuple(sorted(project.rglob("*")))
