@@ -14,6 +14,7 @@ from infra.saga_definition import (
     RETRIABLE_FAILURES_QUEUE_PLACEHOLDER,
     SagaStep,
     action_names,
+    check_action_functions,
     checked_in_definition,
     function_arn_placeholder,
     pascal,
@@ -38,6 +39,9 @@ class Saga(Construct):
         storage: Storage,
     ) -> None:
         super().__init__(scope, id)
+        # A Lambda per step and compensation, each running its action function: refuse before building any
+        # whose function is missing.
+        check_action_functions(PROJECT_ROOT, settings.package_name, steps)
         compensations = {step.compensation for step in steps if step.compensation}
         self.action_functions: dict[str, lambda_.Function] = {}
         for action in action_names(steps):

@@ -22,6 +22,7 @@ Semantics (see README "Saga"):
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import re
 import sys
@@ -361,6 +362,37 @@ def checked_in_definition(root: Path, steps: tuple[SagaStep, ...], *, dlq_enable
     if not path.exists() or path.read_text(encoding="utf-8") != expected:
         raise StaleDefinition(out_of_date([ASL_PATH]))
     return expected
+
+
+class ActionFunctionsMismatch(StaleDefinition):
+    """logic/actions.py does not define exactly one public function per step and compensation."""
+
+
+def check_action_functions(root: Path, package_name: str, steps: tuple[SagaStep, ...]) -> None:
+    """Raise ActionFunctionsMismatch naming every action function missing from ``src/<package>/logic/actions.py``
+    under ``root``, and every one left over.
+
+    The module is read as source (``ast``), not imported: synthesis never runs the service's code. A stack
+    without one of the functions would deploy a Lambda that fails at its first import; the saga action
+    handler checks the imported module the same way when it starts (logic/saga.py, ``action_functions``).
+    Public module-level functions count; helpers start with ``_``.
+    """
+    actions_path = Path("src") / package_name / "logic" / "actions.py"
+    tree = ast.parse((root / actions_path).read_text(encoding="utf-8"), filename=str(actions_path))
+    defined = {node.name for node in tree.body if isinstance(node, ast.FunctionDef) and not node.name.startswith("_")}
+    names = action_names(steps)
+    missing = [name for name in names if name not in defined]
+    leftover = sorted(defined - set(names))
+    problems = []
+    if missing:
+        problems.append("missing " + ", ".join(f"{name}()" for name in missing))
+    if leftover:
+        named = ", ".join(f"{name}()" for name in leftover)
+        problems.append(f"left over (no step or compensation has that name) {named}")
+    if problems:
+        raise ActionFunctionsMismatch(
+            f"{actions_path.as_posix()} does not match infra/saga_steps.py: {'; '.join(problems)}"
+        )
 
 
 def placeholders(steps: tuple[SagaStep, ...], *, dlq_enabled: bool) -> set[str]:

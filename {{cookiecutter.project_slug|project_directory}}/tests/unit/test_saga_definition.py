@@ -13,10 +13,12 @@ from infra.saga_definition import (
     MARK_FAILED,
     PENDING,
     SAGA_ALREADY_ENDED,
+    ActionFunctionsMismatch,
     SagaStep,
     StaleDefinition,
     action_names,
     build_asl,
+    check_action_functions,
     checked_in_definition,
     failure_claim,
     generated_files,
@@ -112,6 +114,22 @@ def test_a_stack_is_not_built_from_a_definition_the_step_list_no_longer_generate
         checked_in_definition(tmp_path, MIXED_STEPS, dlq_enabled=True)
     # Then it is refused with what to run
     assert str(stale.value) == "statemachine/saga.asl.json is out of date with infra/saga_steps.py: run `make asl`"
+
+
+def test_a_stack_is_not_built_while_action_functions_are_missing_or_left_over(tmp_path: Path) -> None:
+    # Given an actions module with a helper, a function of a removed step, and no function for one compensation
+    actions = tmp_path / "src" / "shop" / "logic" / "actions.py"
+    actions.parent.mkdir(parents=True)
+    functions = [step.name for step in DEFAULT_STEPS] + ["release_inventory", "retired_step", "_helper"]
+    actions.write_text("".join(f"def {name}(context): ...\n" for name in functions), encoding="utf-8")
+    # When the saga's functions are checked before the stack is built
+    with pytest.raises(ActionFunctionsMismatch) as mismatch:
+        check_action_functions(tmp_path, "shop", DEFAULT_STEPS)
+    # Then one message names what to add and what to remove, and says where
+    assert str(mismatch.value) == (
+        "src/shop/logic/actions.py does not match infra/saga_steps.py: missing refund_payment(); "
+        "left over (no step or compensation has that name) retired_step()"
+    )
 
 
 def test_a_current_definition_is_read_as_checked_in(tmp_path: Path) -> None:
