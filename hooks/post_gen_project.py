@@ -13,6 +13,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 # Files that exist only for one value of an option: {option: {value that keeps them: [paths]}}.
@@ -50,6 +51,11 @@ def next_steps(project: Path) -> str:
 
 
 def main() -> int:
+    # Cookiecutter leaves its rendered copy of each hook, every option value in it, in the temporary directory
+    # (see pre_gen_project.forget_rendered_copy).
+    script = Path(__file__).resolve()
+    if script.parent == Path(tempfile.gettempdir()).resolve():
+        script.unlink(missing_ok=True)
     options = json.loads(r"""{{ cookiecutter | tojson }}""")
     project = Path.cwd()
     for path in files_to_remove(options):

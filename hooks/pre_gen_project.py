@@ -12,7 +12,9 @@ import json
 import keyword
 import re
 import sys
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 MAX_SAGA_STEPS = 10
 SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
@@ -128,7 +130,20 @@ def validate(options: dict[str, object]) -> None:
         raise OptionError(f"aws_region: {options['aws_region']!r} is not an AWS region name such as us-east-1")
 
 
+def forget_rendered_copy() -> None:
+    """Delete this script when it runs as cookiecutter's rendered copy in the temporary directory.
+
+    Cookiecutter 2.7.1 renders each hook into ``NamedTemporaryFile(delete=False)`` and never removes it
+    (cookiecutter/hooks.py, ``run_script_with_context``): every render, refused or not, would leave a file
+    holding all its option values in /tmp. Imported for tests, the hook is not in that directory.
+    """
+    script = Path(__file__).resolve()
+    if script.parent == Path(tempfile.gettempdir()).resolve():
+        script.unlink(missing_ok=True)
+
+
 def main() -> int:
+    forget_rendered_copy()
     options = json.loads(r"""{{ cookiecutter | tojson }}""")
     try:
         validate(options)

@@ -101,10 +101,12 @@ def render_cli(
     extra_context: Mapping[str, str] | None = None,
     *,
     answers: Sequence[str] | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Render the template through cookiecutter's command line (its CLI entry point), as a user would.
 
     With ``answers`` the prompts are answered one line each from stdin; otherwise ``--no-input`` is used.
+    ``env`` adds variables to the tools' environment (tool_env).
     """
     command = [PYTHON, "-m", "cookiecutter", "--config-file", str(config_file), "--output-dir", str(output_dir)]
     if answers is None:
@@ -116,7 +118,7 @@ def render_cli(
         input="".join(f"{answer}\n" for answer in answers) if answers is not None else None,
         capture_output=True,
         text=True,
-        env=tool_env(),
+        env=tool_env(**(env or {})),
         timeout=120,
         check=False,
     )

@@ -65,3 +65,16 @@ def test_given_a_render_on_the_command_line_then_it_prints_the_next_steps(
     assert completed.returncode == 0, completed.stderr
     project = tmp_path / resolve_options()["project_slug"]
     assert hook.next_steps(project) in completed.stdout
+
+
+@pytest.mark.parametrize("options", [{}, {"domain": "Order"}], ids=["rendered", "refused"])
+def test_given_a_render_then_no_rendered_hook_is_left_in_the_temporary_directory(
+    tmp_path: Path, cookiecutter_config: Path, options: dict[str, str]
+) -> None:
+    # Given a temporary directory of this render's own
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    # When a project is rendered from the command line, or refused by the pre-generation hook
+    render_cli(tmp_path / "out", cookiecutter_config, options, env={"TMPDIR": str(temporary)})
+    # Then cookiecutter's rendered copies of the hooks, which hold every option value, are gone
+    assert list(temporary.iterdir()) == []
