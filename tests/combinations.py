@@ -185,3 +185,14 @@ COMBINATIONS: tuple[Combination, ...] = (
     Combination("single-step-without-compensation", {"saga_steps": "post_entry", "project_name": "Ledger Poster"}),
 )
 BY_ID = {combination.id: combination for combination in COMBINATIONS}
+# The combinations whose whole generated suite `make test` runs (tests/test_generated_suite.py); diverse on
+# purpose: both workflow types, with and without queues, tracing and auth, both runtimes and architectures, a
+# region besides us-east-1, sagas of 1 to 5 steps, with and without compensations. The render matrix leaves
+# to that suite the checks it repeats (the unit tests, cfn-lint), so each runs once per combination.
+WHOLE_SUITE_IDS = (
+    "default",
+    "exotic-booking-express-long-steps",
+    "express-notracing-py312-only-compensatable-steps",
+    "only-retriable-steps-notracing-py312-x86",
+    "single-step-without-compensation",
+)
