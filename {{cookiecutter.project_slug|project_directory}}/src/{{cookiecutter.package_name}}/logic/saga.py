@@ -1,10 +1,8 @@
 """Run one saga action exactly once per ({{ cookiecutter.domain }}, action), however often it is invoked."""
 
-import inspect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from types import ModuleType
 from typing import Any, Protocol
 
 from {{ cookiecutter.package_name }}.dal.entities import PROGRESS_MAP, ActionKind
@@ -35,35 +33,6 @@ class ActionContext:
 
 
 ActionFunction = Callable[[ActionContext], dict[str, Any]]
-
-
-class ActionsMismatch(Exception):
-    """The actions module and the step list disagree; the message names every function to add and to remove."""
-
-
-def action_functions(module: ModuleType, names: Sequence[str]) -> dict[str, ActionFunction]:
-    """The function for each action name (every step, then every compensation), by name, from the actions module.
-
-    A public function of the module that no name asks for is left over from a step renamed or removed; helpers
-    start with ``_``. Raises ActionsMismatch naming every missing and every leftover function at once, so that
-    one run says everything there is to fix.
-    """
-    defined = {
-        name: function
-        for name, function in inspect.getmembers(module, inspect.isfunction)
-        if function.__module__ == module.__name__ and not name.startswith("_")
-    }
-    missing = [name for name in names if name not in defined]
-    leftover = sorted(set(defined) - set(names))
-    problems: list[str] = []
-    if missing:
-        problems.append("missing " + ", ".join(f"{name}()" for name in missing))
-    if leftover:
-        named = ", ".join(f"{name}()" for name in leftover)
-        problems.append(f"left over (no step or compensation has that name) {named}")
-    if problems:
-        raise ActionsMismatch(f"{module.__name__} does not match infra/saga_steps.py: {'; '.join(problems)}")
-    return {name: defined[name] for name in names}
 
 
 class ProgressStore(Protocol):
