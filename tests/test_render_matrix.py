@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from cfnlint.api import ManualArgs, lint_file
 
-from tests.cloud_assembly import CloudAssembly, Deployment, deploy_to_moto
+from tests.cloud_assembly import CloudAssembly
 from tests.combinations import COMBINATIONS, DEFAULT_STEPS, LONG_MIXED_STEPS, WHOLE_SUITE_IDS, Combination
 from tests.helpers import CHOICES, OPTIONS, PYTHON, REPO_ROOT, load_hook, render, resolve_options, tool_env
 
@@ -196,11 +196,6 @@ def assembly(checked: CheckedProject) -> CloudAssembly:
     return CloudAssembly(checked.cloud_assembly)
 
 
-@pytest.fixture(scope="module")
-def deployment(checked: CheckedProject, assembly: CloudAssembly) -> Deployment:
-    return deploy_to_moto(checked.project, assembly, checked.options["aws_region"])
-
-
 # ---------------------------------------------------------------------------------------------- the matrix
 
 
@@ -359,27 +354,6 @@ def test_every_handler_is_a_module_in_its_code_asset(checked: CheckedProject, as
         if not (asset / f"{module.replace('.', '/')}.py").is_file():
             missing.append(f"{logical_id}: {function['Handler']}")
     assert missing == []
-
-
-# ------------------------------------------------------------------------------------------------ deploy
-
-
-def test_deploys_into_embedded_aws(deployment: Deployment) -> None:
-    assert (deployment.status, deployment.status_reason) == ("CREATE_COMPLETE", "")
-
-
-def test_the_deployed_stack_has_the_tables_queues_functions_and_state_machine(
-    checked: CheckedProject, assembly: CloudAssembly, deployment: Deployment
-) -> None:
-    express = checked.options["workflow_type"] == "EXPRESS"
-
-    # Entity, outbox and idempotency tables, plus the dispatch claims an EXPRESS relay writes.
-    assert deployment.table_count == (4 if express else 3)
-    assert deployment.queue_count == len(assembly.resources("AWS::SQS::Queue"))
-    assert deployment.function_handlers == sorted(
-        function["Handler"] for function in service_functions(checked, assembly).values()
-    )
-    assert deployment.state_machine_count == 1
 
 
 # -------------------------------------------------------------------------------------- option by option
