@@ -24,7 +24,17 @@ from cfnlint.api import ManualArgs, lint_file
 
 from tests.cloud_assembly import CloudAssembly
 from tests.combinations import COMBINATIONS, DEFAULT_STEPS, LONG_MIXED_STEPS, WHOLE_SUITE_IDS, Combination
-from tests.helpers import CHOICES, OPTIONS, PYTHON, REPO_ROOT, load_hook, render, resolve_options, tool_env
+from tests.helpers import (
+    CHOICES,
+    MYPY_CACHE_DIR,
+    OPTIONS,
+    PYTHON,
+    REPO_ROOT,
+    load_hook,
+    render,
+    resolve_options,
+    tool_env,
+)
 
 # A Jinja expression or statement that survived rendering. `{{ x }}` needs the spaces Jinja style uses, so
 # Mermaid's hexagon nodes (`S{{Saga}}`) and GitHub's `${{ ... }}` do not count.
@@ -37,6 +47,16 @@ SYNTH_TIMEOUT_SECONDS = 600
 # The first run in an empty cache analyses aws-cdk-lib, moto and Powertools (~70 s on two cores).
 MYPY_TIMEOUT_SECONDS = 900
 UNIT_TESTS_TIMEOUT_SECONDS = 300
+# mypy with the shared cache, one run at a time across the xdist workers: a cold run (once per Python version)
+# analyses aws-cdk-lib for over a minute, and a second worker's run of that version waits for it and finds it
+# cached instead of analysing it too. The lock is held until mypy exits (the descriptor survives exec).
+MYPY_ONE_AT_A_TIME = (
+    "import fcntl, os, sys\n"
+    "lock = os.open(sys.argv[1], os.O_CREAT | os.O_RDWR)\n"
+    "fcntl.flock(lock, fcntl.LOCK_EX)\n"
+    "os.set_inheritable(lock, True)\n"
+    "os.execv(sys.executable, [sys.executable, '-m', 'mypy'])\n"
+)
 SMOKE_TIMEOUT_SECONDS = 300
 # AWS's own state machine validator (npm asl-validator, pinned in package.json, installed by `make test`):
 # unlike cfn-lint and CDK's validation, it refuses unreachable states and a Next to a missing state.
@@ -162,7 +182,8 @@ def checked(
         project,
         tool_env(CDK_OUTDIR=str(cloud_assembly), CDK_CONTEXT_JSON=json.dumps(context)),
     )
-    mypy = _start([PYTHON, "-m", "mypy"], project, tool_env())
+    MYPY_CACHE_DIR.mkdir(exist_ok=True)
+    mypy = _start([PYTHON, "-c", MYPY_ONE_AT_A_TIME, str(MYPY_CACHE_DIR / "one-at-a-time.lock")], project, tool_env())
     unit_tests = (
         None
         if combination.id in WHOLE_SUITE_IDS
