@@ -44,12 +44,12 @@ BUILD_OUTPUT = {"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", "c
 # cfn-lint's only finding on clean CDK output: a DependsOn that CDK adds next to a GetAtt.
 TOLERATED_CFN_LINT_RULES = {"W3005"}
 SYNTH_TIMEOUT_SECONDS = 600
-# The first run in an empty cache analyses aws-cdk-lib, moto and Powertools (~70 s on two cores).
+# A cold run analyses its part of aws-cdk-lib, moto and Powertools (~20 s alone, minutes when two cores are busy).
 MYPY_TIMEOUT_SECONDS = 900
 UNIT_TESTS_TIMEOUT_SECONDS = 300
 # mypy with the shared cache, one run at a time across the xdist workers: a cold run (once per Python version)
-# analyses aws-cdk-lib for over a minute, and a second worker's run of that version waits for it and finds it
-# cached instead of analysing it too. The lock is held until mypy exits (the descriptor survives exec).
+# fills the cache, and a second worker's run of that version waits for it and finds it cached instead of
+# analysing the same libraries again. The lock is held until mypy exits (the descriptor survives exec).
 MYPY_ONE_AT_A_TIME = (
     "import fcntl, os, sys\n"
     "lock = os.open(sys.argv[1], os.O_CREAT | os.O_RDWR)\n"

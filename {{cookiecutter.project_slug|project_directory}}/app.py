@@ -33,12 +33,15 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
     return app
 
 
-def cli_context() -> dict[str, Any] | None:
-    """cdk.json's context when run as `python app.py`; under the CDK CLI the context arrives in CDK_CONTEXT_JSON."""
-    if "CDK_CONTEXT_JSON" in os.environ:
-        return None
+def cdk_json_context() -> dict[str, Any]:
+    """cdk.json's context: App() reads it only when the CDK CLI runs the app, so others pass it themselves."""
     context: dict[str, Any] = json.loads((Path(__file__).parent / "cdk.json").read_text(encoding="utf-8"))["context"]
     return context
+
+
+def cli_context() -> dict[str, Any] | None:
+    """cdk.json's context when run as `python app.py`; under the CDK CLI the context arrives in CDK_CONTEXT_JSON."""
+    return None if "CDK_CONTEXT_JSON" in os.environ else cdk_json_context()
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ import pytest
 from hypothesis import settings
 
 from infra.settings import SETTINGS
-from local.deploy import synthesize
 from local.offline import use_fake_aws_account
 
 use_fake_aws_account(SETTINGS.aws_region)
@@ -29,5 +28,13 @@ SCENARIOS_BY_PROFILE = {"ci": 25, "soak": 1000}
 
 @pytest.fixture(scope="session")
 def assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The CDK app synthesized once for every test that deploys it (`python app.py`, as `cdk synth` runs it)."""
-    return synthesize(tmp_path_factory.mktemp("cdk.out"))
+    """The cloud assembly of the app with cdk.json's context, as `cdk synth` builds it, synthesized once per session.
+
+    Every tier reads or deploys this one (a synth costs seconds); `make synth` and the render matrix cover
+    `python app.py` itself. Imported here, not at the top: `pytest tests/unit` alone needs no CDK.
+    """
+    from app import build_app, cdk_json_context
+
+    outdir = tmp_path_factory.mktemp("cdk.out")
+    build_app(context=cdk_json_context(), outdir=str(outdir)).synth()
+    return outdir

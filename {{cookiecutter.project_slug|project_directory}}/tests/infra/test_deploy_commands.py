@@ -5,10 +5,11 @@ import os
 import re
 import shlex
 import subprocess
+from pathlib import Path
 
 import pytest
 
-from tests.infra.conftest import PROJECT_ROOT
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 # A parent `make` (`make test PYTHON=...`) hands its variables down through these and through the environment;
 # each dry run must see only the variables it names.

@@ -7,10 +7,9 @@ from typing import Any
 import pytest
 from aws_cdk import App
 
-from app import build_app
+from app import build_app, cdk_json_context
 from infra.monitoring import ALARM_EMAIL_CONTEXT_KEY, InvalidAlarmEmail, alarm_email
 from infra.settings import SETTINGS
-from tests.infra.conftest import cdk_context
 from tests.infra.support import as_list, expected_failure_queues, function_by_handler, resources_of_type
 
 
@@ -122,7 +121,7 @@ def test_without_an_alarm_email_nobody_is_subscribed(template_json: dict[str, An
 
 def test_an_alarm_email_from_the_context_is_subscribed_to_the_topic(tmp_path: Path) -> None:
     # Given `make deploy ARGS="-c alarm_email=ops@example.com"`
-    app = build_app(context={**cdk_context(), ALARM_EMAIL_CONTEXT_KEY: "ops@example.com"}, outdir=str(tmp_path))
+    app = build_app(context={**cdk_json_context(), ALARM_EMAIL_CONTEXT_KEY: "ops@example.com"}, outdir=str(tmp_path))
     # When the app is synthesized (with cdk-nag, as the CLI would)
     assembly = app.synth()
     template_json = assembly.get_stack_by_name(SETTINGS.service_name).template
@@ -145,7 +144,7 @@ def test_an_alarm_email_that_is_no_address_is_refused(value: object) -> None:
 
 def test_an_alarm_email_that_is_no_address_stops_the_synth() -> None:
     # Given `make deploy ARGS="-c alarm_email=ops@example"` (no top-level domain)
-    context = {**cdk_context(), ALARM_EMAIL_CONTEXT_KEY: "ops@example"}
+    context = {**cdk_json_context(), ALARM_EMAIL_CONTEXT_KEY: "ops@example"}
     # When the app is built
     # Then it stops before anything is synthesized, rather than deploy a subscription nobody can confirm
     with pytest.raises(InvalidAlarmEmail):

@@ -7,9 +7,8 @@ import pytest
 from aws_cdk import Stack
 from aws_cdk import aws_sqs as sqs
 
-from app import build_app
+from app import build_app, cdk_json_context
 from infra.settings import SETTINGS
-from tests.infra.conftest import cdk_context
 
 ACKNOWLEDGED_RULES = "aws:cdk:acknowledged-rules"
 MIN_REASON_WORDS = 8
@@ -62,7 +61,7 @@ def test_every_acknowledgment_suppresses_a_finding(
 
 def test_a_new_finding_fails_the_synth(tmp_path: Path) -> None:
     # Given the app with one more resource that breaks a rule (a queue without TLS enforcement or DLQ)
-    app = build_app(context=cdk_context(), outdir=str(tmp_path))
+    app = build_app(context=cdk_json_context(), outdir=str(tmp_path))
     stack = app.node.find_child(SETTINGS.service_name)
     assert isinstance(stack, Stack)
     sqs.Queue(stack, "UnreviewedQueue")

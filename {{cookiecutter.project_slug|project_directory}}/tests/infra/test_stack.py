@@ -5,9 +5,9 @@ from typing import Any
 from aws_cdk import App, Stack
 from aws_cdk.assertions import Template
 
+from app import cdk_json_context
 from infra.functions import POWERTOOLS_LAYER_CONTEXT_KEY, FunctionFactory
 from infra.settings import SETTINGS
-from tests.infra.conftest import cdk_context
 from tests.infra.support import expected_failure_queues
 
 
@@ -47,7 +47,7 @@ def test_template_needs_no_bootstrap_version_parameter(template_json: dict[str, 
 
 def test_powertools_layer_version_can_be_overridden_from_the_context() -> None:
     # Given `cdk synth -c powertools_layer_version=99` (CLI context values arrive as strings)
-    app = App(context={**cdk_context(), POWERTOOLS_LAYER_CONTEXT_KEY: "99"})
+    app = App(context={**cdk_json_context(), POWERTOOLS_LAYER_CONTEXT_KEY: "99"})
     stack = Stack(app, "LayerOverride")
     # When building the functions' layer
     layer = FunctionFactory(stack, SETTINGS).powertools_layer

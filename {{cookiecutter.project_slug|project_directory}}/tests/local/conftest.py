@@ -1,10 +1,11 @@
 """One embedded AWS for the end-to-end tests: the synthesized stack deployed into moto, run in this process.
 
-Starting it (synth, deploy, loading every handler) takes seconds, so the tests share it: each uses
+Starting it (deploying the session's assembly, loading every handler) takes seconds, so the tests share it: each uses
 fresh Idempotency-Keys, starts from a settled system (``settled``) and leaves no fault armed.
 """
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,8 +17,8 @@ from tests.local.support import Client, Invoked
 
 # Package scope ends with this directory's tests, so the moto mock does not outlive them into another suite.
 @pytest.fixture(scope="package")
-def aws() -> Iterator[EmbeddedAws]:
-    with EmbeddedAws() as embedded:
+def aws(assembly: Path) -> Iterator[EmbeddedAws]:
+    with EmbeddedAws(assembly) as embedded:
         yield embedded
 
 

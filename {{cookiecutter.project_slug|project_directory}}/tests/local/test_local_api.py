@@ -6,13 +6,11 @@ from typing import Any
 
 import pytest
 
-from app import build_app
 from infra.settings import SETTINGS
 from local.api import LocalApi, routes_of
 from local.deploy import DeployedStack
 from local.lambdas import Invocation, LambdaServiceException
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ROOT = {"Fn::GetAtt": ["Api", "RootResourceId"]}
 
 
@@ -224,11 +222,8 @@ def test_given_a_failed_invoke_when_requested_then_api_gateway_errors_are_answer
 
 
 @pytest.fixture(scope="module")
-def synthesized_template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    context = json.loads((PROJECT_ROOT / "cdk.json").read_text(encoding="utf-8"))["context"]
-    outdir = tmp_path_factory.mktemp("cdk.out")
-    build_app(context=context, outdir=str(outdir)).synth()
-    template: dict[str, Any] = json.loads((outdir / f"{SETTINGS.service_name}.template.json").read_text())
+def synthesized_template(assembly: Path) -> dict[str, Any]:
+    template: dict[str, Any] = json.loads((assembly / f"{SETTINGS.service_name}.template.json").read_text())
     return template
 
 
