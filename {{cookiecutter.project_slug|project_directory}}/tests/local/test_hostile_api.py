@@ -10,13 +10,12 @@ import json
 import string
 from typing import Any
 
-import boto3
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from local.runtime import EmbeddedAws
-from tests.local.support import VALID_BODY, Client, new_key
+from tests.local.support import VALID_BODY, Client, item_counts, new_key
 
 pytestmark = pytest.mark.usefixtures("settled")
 
@@ -88,13 +87,6 @@ def _parses(text: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def item_counts() -> dict[str, int]:
-    dynamodb = boto3.client("dynamodb")
-    return {
-        name: dynamodb.scan(TableName=name, Select="COUNT")["Count"] for name in dynamodb.list_tables()["TableNames"]
-    }
 
 
 hostile_requests = st.one_of(
