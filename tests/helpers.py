@@ -32,7 +32,8 @@ CHOICES: dict[str, tuple[str, ...]] = {
 # versions checked are the pinned ones. Not resolved: .venv/bin/python is a symlink to the base interpreter.
 PYTHON = sys.executable
 # A generated project's mypy analyses its part of aws-cdk-lib, moto and Powertools in ~20 s cold and reuses that
-# in ~1 s warm; one cache for every rendered project (and the template's own lint) keeps the matrix fast. mypy revalidates cached modules by content hash.
+# in ~1 s warm; one cache for every rendered project (and the template's own lint) keeps the matrix fast. mypy
+# revalidates cached modules by content hash.
 MYPY_CACHE_DIR = REPO_ROOT / ".mypy_cache"
 
 

@@ -47,8 +47,8 @@ SYNTH_TIMEOUT_SECONDS = 600
 # A cold run analyses its part of aws-cdk-lib, moto and Powertools (~20 s alone, minutes when two cores are busy).
 MYPY_TIMEOUT_SECONDS = 900
 UNIT_TESTS_TIMEOUT_SECONDS = 300
-# mypy with the shared cache, one run at a time across the xdist workers: a cold run (once per Python version)
-# fills the cache, and a second worker's run of that version waits for it and finds it cached instead of
+# mypy with the shared cache, one run per Python version at a time across the xdist workers: a cold run fills that
+# version's cache, and a second worker's run of the same version waits for it and finds it cached instead of
 # analysing the same libraries again. The lock is held until mypy exits (the descriptor survives exec).
 MYPY_ONE_AT_A_TIME = (
     "import fcntl, os, sys\n"
@@ -183,7 +183,9 @@ def checked(
         tool_env(CDK_OUTDIR=str(cloud_assembly), CDK_CONTEXT_JSON=json.dumps(context)),
     )
     MYPY_CACHE_DIR.mkdir(exist_ok=True)
-    mypy = _start([PYTHON, "-c", MYPY_ONE_AT_A_TIME, str(MYPY_CACHE_DIR / "one-at-a-time.lock")], project, tool_env())
+    # mypy keeps one cache per target Python version (the generated pyproject's python_version).
+    lock = MYPY_CACHE_DIR / f"one-at-a-time-{resolve_options(combination.options)['python_runtime']}.lock"
+    mypy = _start([PYTHON, "-c", MYPY_ONE_AT_A_TIME, str(lock)], project, tool_env())
     unit_tests = (
         None
         if combination.id in WHOLE_SUITE_IDS
