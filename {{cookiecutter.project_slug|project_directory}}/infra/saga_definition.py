@@ -467,6 +467,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.check and stale:
         print(out_of_date([path.relative_to(args.root) for path in stale]), file=sys.stderr)
         return 1
+    # Right after editing the step list is when the action functions are missing or left over: say so now,
+    # once, rather than through every test that synthesizes the app.
+    try:
+        check_action_functions(args.root, SETTINGS.package_name, SAGA_STEPS)
+    except ActionFunctionsMismatch as mismatch:
+        print(mismatch, file=sys.stderr)
+        return 1
     return 0
 
 

@@ -2,8 +2,8 @@
 
 ``SagaStep("name", compensation="undo_name")`` declares a step that is undone when it or a later
 step fails; a step without a compensation placed after the last compensatable step is retriable
-(it never triggers compensation). After editing this list run ``make asl`` and add an action
-function for every new name in ``src/{{ cookiecutter.package_name }}/logic/actions.py``.
+(it never triggers compensation). After editing this list run ``make asl``, which names the action functions
+``src/{{ cookiecutter.package_name }}/logic/actions.py`` must gain (every new name) or lose (every name removed).
 """
 
 from infra.saga_definition import SagaStep

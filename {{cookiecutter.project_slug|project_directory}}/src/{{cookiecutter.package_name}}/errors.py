@@ -18,4 +18,4 @@ class EntityNotFound(Exception):
 
 
 class KeyReusedWithOtherPayload(Exception):
-    """The Idempotency-Key already created a {{ cookiecutter.domain }} from a different request body."""
+    """The Idempotency-Key already created one {{ cookiecutter.domain }} from a different request body."""

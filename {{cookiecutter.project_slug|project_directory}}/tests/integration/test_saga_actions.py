@@ -35,7 +35,7 @@ def test_a_step_invoked_twice_records_one_effect(functions: LambdaRuntime, entit
 
 @pytest.mark.parametrize("step", COMPENSATABLE, ids=lambda step: step.name)
 def test_a_compensation_undoes_its_step_once(functions: LambdaRuntime, entity_id: str, step: Any) -> None:
-    # Given a {{ cookiecutter.domain }} whose step completed
+    # Given one {{ cookiecutter.domain }} whose step completed
     functions.function(step.name).invoke({"entity_id": entity_id})
     compensation = functions.function(step.compensation)
     # When its compensation runs twice

@@ -1,4 +1,4 @@
-"""Accepting a {{ cookiecutter.domain }}: deterministic ids, the stored items and the Idempotency-Key rules."""
+"""Accepting {{ cookiecutter.domain_plural }}: deterministic ids, the stored items and the Idempotency-Key rules."""
 
 from datetime import UTC, datetime, timedelta
 

@@ -85,7 +85,7 @@ def test_the_idempotency_key_is_stable_per_entity_and_action() -> None:
 
 
 def test_a_step_refuses_to_run_once_the_saga_is_compensating() -> None:
-    # Given a {{ cookiecutter.domain }} whose saga already ran a compensation
+    # Given one {{ cookiecutter.domain }} whose saga already ran a compensation
     entity = new_entity()
     entity["compensations"]["anything"] = {"result": {}, "at": NOW.isoformat()}
     action = CountingAction()
@@ -98,7 +98,7 @@ def test_a_step_refuses_to_run_once_the_saga_is_compensating() -> None:
 
 @pytest.mark.parametrize("step", [step for step in SAGA_STEPS if step.compensation], ids=lambda step: step.name)
 def test_a_compensation_with_nothing_to_undo_succeeds_and_records_it(step: Any) -> None:
-    # Given a {{ cookiecutter.domain }} whose step never completed
+    # Given one {{ cookiecutter.domain }} whose step never completed
     store = InMemoryProgress(new_entity())
     # When its compensation runs
     outcome = run_action(store, "e-1", step.compensation, "compensation", getattr(actions, step.compensation), NOW)
@@ -109,7 +109,7 @@ def test_a_compensation_with_nothing_to_undo_succeeds_and_records_it(step: Any) 
 
 @pytest.mark.parametrize("step", [step for step in SAGA_STEPS if step.compensation], ids=lambda step: step.name)
 def test_a_compensation_undoes_what_its_step_recorded(step: Any) -> None:
-    # Given a {{ cookiecutter.domain }} whose step completed
+    # Given one {{ cookiecutter.domain }} whose step completed
     store = InMemoryProgress(new_entity())
     done = run_action(store, "e-1", step.name, "step", getattr(actions, step.name), NOW)
     # When its compensation runs
@@ -120,7 +120,7 @@ def test_a_compensation_undoes_what_its_step_recorded(step: Any) -> None:
 
 @pytest.mark.parametrize("status", ["COMPLETED", "FAILED", "COMPENSATION_FAILED"])
 def test_a_step_refuses_to_run_once_the_saga_is_over(status: str) -> None:
-    # Given a {{ cookiecutter.domain }} whose saga already ended before this step recorded anything
+    # Given one {{ cookiecutter.domain }} whose saga already ended before this step recorded anything
     entity = {**new_entity(), "status": status}
     action = CountingAction()
     # When a duplicate execution invokes the step

@@ -22,6 +22,7 @@ from infra.saga_definition import (
     checked_in_definition,
     failure_claim,
     generated_files,
+    main,
     out_of_date,
     pascal,
     placeholders,
@@ -86,6 +87,24 @@ def path_after_failure(asl: dict[str, Any], failed_state: str) -> list[str]:
 
 def without_checks(path: list[str]) -> list[str]:
     return [state for state in path if not state.startswith("Find steps taken after ")]
+
+
+def test_make_asl_writes_the_definition_and_names_the_action_functions_the_step_list_lacks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a project whose actions.py lacks the last step's function (the step list was just edited)
+    actions = Path("src") / SETTINGS.package_name / "logic" / "actions.py"
+    (tmp_path / actions).parent.mkdir(parents=True)
+    last = SAGA_STEPS[-1].compensation or SAGA_STEPS[-1].name
+    kept = "".join(f"def {name}() -> None: ...\n" for name in action_names(SAGA_STEPS) if name != last)
+    (tmp_path / actions).write_text(kept, encoding="utf-8")
+    (tmp_path / "README.md").write_text((PROJECT_ROOT / "README.md").read_text(encoding="utf-8"), encoding="utf-8")
+    # When `make asl` runs
+    status = main(["--root", str(tmp_path)])
+    # Then it still writes the definition, and fails naming the missing function once
+    assert (tmp_path / ASL_PATH).is_file()
+    assert status == 1
+    assert capsys.readouterr().err.count(f"missing {last}()") == 1
 
 
 def test_checked_in_asl_and_diagram_match_the_step_list() -> None:
