@@ -472,7 +472,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         check_action_functions(args.root, SETTINGS.package_name, SAGA_STEPS)
     except ActionFunctionsMismatch as mismatch:
-        print(mismatch, file=sys.stderr)
+        print(
+            mismatch,
+            "The ASL and the README's diagram are written; now add or remove those functions.",
+            sep="\n",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
