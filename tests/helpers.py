@@ -32,9 +32,10 @@ CHOICES: dict[str, tuple[str, ...]] = {
 # versions checked are the pinned ones. Not resolved: .venv/bin/python is a symlink to the base interpreter.
 PYTHON = sys.executable
 # A generated project's mypy analyses its part of aws-cdk-lib, moto and Powertools in ~20 s cold and reuses that
-# in ~1 s warm; one cache for every rendered project (and the template's own lint) keeps the matrix fast. mypy
-# revalidates cached modules by content hash.
-MYPY_CACHE_DIR = REPO_ROOT / ".mypy_cache"
+# in ~1 s warm; one cache for every rendered project keeps the matrix fast. It is apart from the template's own
+# .mypy_cache, and named after the generated mypy settings it holds: mypy 2.4.1 reused a cache written before
+# those settings limited which aws_cdk modules are followed, and then refused every import of aws_cdk.
+MYPY_CACHE_DIR = REPO_ROOT / "build" / "mypy-cache-aws-cdk-allow-list"
 
 
 @functools.cache

@@ -182,7 +182,7 @@ def checked(
         project,
         tool_env(CDK_OUTDIR=str(cloud_assembly), CDK_CONTEXT_JSON=json.dumps(context)),
     )
-    MYPY_CACHE_DIR.mkdir(exist_ok=True)
+    MYPY_CACHE_DIR.mkdir(parents=True, exist_ok=True)
     # mypy keeps one cache per target Python version (the generated pyproject's python_version).
     lock = MYPY_CACHE_DIR / f"one-at-a-time-{resolve_options(combination.options)['python_runtime']}.lock"
     mypy = _start([PYTHON, "-c", MYPY_ONE_AT_A_TIME, str(lock)], project, tool_env())
