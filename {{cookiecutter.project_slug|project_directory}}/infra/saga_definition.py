@@ -374,8 +374,8 @@ def check_action_functions(root: Path, package_name: str, steps: tuple[SagaStep,
 
     The module is read as source (``ast``), not imported: synthesis never runs the service's code. A stack
     without one of the functions would deploy a Lambda that fails at its first import. The saga construct
-    and tests/unit/test_saga_actions.py run this check. Public module-level functions count; helpers start
-    with ``_``.
+    (every synth), `make asl` and tests/unit/test_saga_actions.py run this check. Public module-level functions
+    count; helpers start with ``_``.
     """
     actions_path = Path("src") / package_name / "logic" / "actions.py"
     tree = ast.parse((root / actions_path).read_text(encoding="utf-8"), filename=str(actions_path))

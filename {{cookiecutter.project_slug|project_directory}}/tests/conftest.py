@@ -1,7 +1,10 @@
-"""Process-wide settings every test needs before any handler module or boto3 client is created."""
+"""Process-wide settings every test needs before any handler module or boto3 client is created, and the session's
+cloud assembly that every tier reads or deploys."""
 
+import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -38,3 +41,14 @@ def assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
     outdir = tmp_path_factory.mktemp("cdk.out")
     build_app(context=cdk_json_context(), outdir=str(outdir)).synth()
     return outdir
+
+
+@pytest.fixture(scope="session")
+def template_path(assembly: Path) -> Path:
+    return assembly / f"{SETTINGS.service_name}.template.json"
+
+
+@pytest.fixture(scope="session")
+def template_json(template_path: Path) -> dict[str, Any]:
+    template: dict[str, Any] = json.loads(template_path.read_text(encoding="utf-8"))
+    return template

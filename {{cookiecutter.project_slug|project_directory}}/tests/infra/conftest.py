@@ -11,17 +11,6 @@ from infra.settings import SETTINGS
 
 
 @pytest.fixture(scope="session")
-def template_path(assembly: Path) -> Path:
-    return assembly / f"{SETTINGS.service_name}.template.json"
-
-
-@pytest.fixture(scope="session")
-def template_json(template_path: Path) -> dict[str, Any]:
-    template: dict[str, Any] = json.loads(template_path.read_text(encoding="utf-8"))
-    return template
-
-
-@pytest.fixture(scope="session")
 def template(template_json: dict[str, Any]) -> Template:
     return Template.from_json(template_json)
 

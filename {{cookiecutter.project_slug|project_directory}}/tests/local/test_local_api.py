@@ -1,7 +1,6 @@
 """The local API routes as the deployed API Gateway does, from the template's resources and methods."""
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -221,20 +220,12 @@ def test_given_a_failed_invoke_when_requested_then_api_gateway_errors_are_answer
     assert response.body == {"message": "Internal server error"}
 
 
-@pytest.fixture(scope="module")
-def synthesized_template(assembly: Path) -> dict[str, Any]:
-    template: dict[str, Any] = json.loads((assembly / f"{SETTINGS.service_name}.template.json").read_text())
-    return template
-
-
 def test_given_the_synthesized_stack_then_the_routes_are_the_collection_and_its_items(
-    synthesized_template: dict[str, Any],
+    template_json: dict[str, Any],
 ) -> None:
-    resources = synthesized_template["Resources"]
+    resources = template_json["Resources"]
     identity = {logical_id: logical_id for logical_id in resources}
-    routes = {
-        route.resource: route.methods for route in routes_of(DeployedStack("s", synthesized_template, {}, identity))
-    }
+    routes = {route.resource: route.methods for route in routes_of(DeployedStack("s", template_json, {}, identity))}
     collection = SETTINGS.route
     assert set(routes) == {collection, collection + "/{id}"}
     handlers = {
