@@ -39,6 +39,18 @@ def saga_steps(text: str) -> list[dict[str, str | None]]:
     return [{"name": step.name, "compensation": step.compensation} for step in _pre_gen_hook.parse_saga_steps(text)]
 
 
+def retriable_steps(text: str) -> list[str]:
+    """The steps of the ``saga_steps`` option that are retriable and never fail the saga: those without a
+    compensation after the last compensatable step (none when no step is compensatable: every step can then fail
+    the saga). The generated ``infra.saga_definition.retriable_steps`` applies the same rule to the step list.
+    """
+    steps = _pre_gen_hook.parse_saga_steps(text)
+    compensatable = [index for index, step in enumerate(steps) if step.compensation]
+    if not compensatable:
+        return []
+    return [step.name for step in steps[compensatable[-1] + 1 :] if not step.compensation]
+
+
 # Plurals taking "-es": the endings English sounds as a separate syllable (box -> boxes, wish -> wishes).
 _SIBILANT_ENDINGS = ("s", "x", "z", "ch", "sh")
 
@@ -83,6 +95,7 @@ class TemplateFilters(Extension):
         super().__init__(environment)
         environment.filters["pascal"] = pascal
         environment.filters["saga_steps"] = saga_steps
+        environment.filters["retriable_steps"] = retriable_steps
         environment.filters["project_directory"] = project_directory
         environment.filters["plural"] = plural
         environment.filters["kebab"] = kebab

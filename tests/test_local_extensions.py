@@ -7,7 +7,7 @@ import pytest
 from cookiecutter.environment import StrictEnvironment
 from jinja2.exceptions import UndefinedError
 
-from local_extensions import INVALID_SLUG_DIRECTORY, kebab, plural, project_directory
+from local_extensions import INVALID_SLUG_DIRECTORY, kebab, plural, project_directory, retriable_steps
 from tests.helpers import load_hook, resolve_options
 
 hook = load_hook("pre_gen_project")
@@ -83,3 +83,19 @@ def test_given_a_value_that_is_not_valid_jinja_then_the_error_quotes_it_as_cooki
 
 def test_given_valid_jinja_then_the_sandboxed_environment_renders_it() -> None:
     assert sandboxed_environment().from_string("{{ 7 * 7 }} orders").render() == "49 orders"
+
+
+@pytest.mark.parametrize(
+    ("steps", "expected"),
+    [
+        ("reserve:release, pay:refund, notify", ["notify"]),
+        ("validate, reserve:release, notify, update_crm", ["notify", "update_crm"]),
+        ("reserve:release, pay:refund", []),
+        ("notify_customer, update_crm", []),
+        ("post_entry", []),
+    ],
+)
+def test_given_a_step_list_then_the_retriable_steps_are_those_without_compensation_after_the_last_compensatable(
+    steps: str, expected: list[str]
+) -> None:
+    assert retriable_steps(steps) == expected

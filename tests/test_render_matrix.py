@@ -448,6 +448,17 @@ def test_dlq(checked: CheckedProject, assembly: CloudAssembly) -> None:
         assert "RetriableFailuresQueueUrl" not in state_machine(assembly).get("DefinitionSubstitutions", {})
 
 
+def test_the_readme_draws_the_retriable_failures_queue_only_where_the_stack_has_one(
+    checked: CheckedProject, assembly: CloudAssembly
+) -> None:
+    # The README's diagram is rendered from the options; the queue comes from the step list at synth time.
+    has_queue = "RetriableFailuresQueueUrl" in state_machine(assembly).get("DefinitionSubstitutions", {})
+
+    drawn = "retriable failures queue" in (checked.project / "README.md").read_text(encoding="utf-8")
+
+    assert drawn == has_queue
+
+
 def test_tracing(checked: CheckedProject, assembly: CloudAssembly) -> None:
     enabled = checked.options["tracing"] == "enabled"
     functions = service_functions(checked, assembly).values()
