@@ -76,6 +76,7 @@ class FunctionFactory:
         description: str,
         environment: Mapping[str, str],
         timeout: Duration,
+        memory_mb: int = MEMORY_MB,
     ) -> lambda_.Function:
         """A function with its own role and log group; the role can only write that log group until granted more."""
         function_logs = log_group(scope, f"{id}Logs")
@@ -96,7 +97,7 @@ class FunctionFactory:
             runtime=RUNTIMES[self._settings.python_runtime],
             architecture=ARCHITECTURES[self._settings.architecture],
             layers=[self.powertools_layer],
-            memory_size=MEMORY_MB,
+            memory_size=memory_mb,
             timeout=timeout,
             tracing=lambda_.Tracing.ACTIVE if self._settings.tracing_enabled else lambda_.Tracing.DISABLED,
             environment={**common_environment(self._settings), **environment},

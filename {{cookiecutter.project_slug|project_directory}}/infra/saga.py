@@ -15,6 +15,7 @@ from infra.saga_definition import (
     SagaStep,
     action_names,
     check_action_functions,
+    check_express_duration,
     checked_in_definition,
     function_arn_placeholder,
     pascal,
@@ -24,7 +25,6 @@ from infra.settings import ServiceSettings
 from infra.storage import Storage
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-ACTION_TIMEOUT = Duration.seconds(30)
 
 
 class Saga(Construct):
@@ -40,25 +40,31 @@ class Saga(Construct):
     ) -> None:
         super().__init__(scope, id)
         # A Lambda per step and compensation, each running its action function: refuse before building any
-        # whose function is missing.
+        # whose function is missing, or a saga an EXPRESS execution could not finish.
         check_action_functions(PROJECT_ROOT, settings.package_name, steps)
-        compensations = {step.compensation for step in steps if step.compensation}
+        check_express_duration(steps, workflow_type=settings.workflow_type, dlq_enabled=settings.dlq_enabled)
+        compensated_step = {step.compensation: step for step in steps if step.compensation}
+        step_of = {step.name: step for step in steps} | compensated_step
         self.action_functions: dict[str, lambda_.Function] = {}
         for action in action_names(steps):
-            kind = "compensation" if action in compensations else "step"
+            kind = "compensation" if action in compensated_step else "step"
+            step = step_of[action]
             function = functions.create(
                 self,
                 f"{pascal(action)}Function",
                 handler=f"{settings.package_name}.handlers.saga_action.handler",
                 description=f"Saga {kind} {action} ({settings.domain} saga)",
                 environment={
+                    **dict(step.environment),
                     "SAGA_ACTION": action,
                     "SAGA_ACTION_KIND": kind,
                     "ENTITY_TABLE_NAME": storage.entity_table.table_name,
                 },
-                timeout=ACTION_TIMEOUT,
+                # The same bound as the action's Task in the ASL: a timed-out attempt is an unknown outcome.
+                timeout=Duration.seconds(step.timeout_seconds),
+                memory_mb=step.memory_mb,
             )
-            # The action's conditional write is both its idempotency guard and its progress record.
+            # The action's conditional writes are its idempotency guard and its progress record.
             storage.entity_table.grant(function, "dynamodb:GetItem", "dynamodb:UpdateItem")
             self.action_functions[action] = function
 

@@ -14,9 +14,15 @@ Semantics (see README "Saga"):
   duplicate EXPRESS execution can be ahead of the one that fails), then marks the entity FAILED.
   Steps and "Mark completed" require PENDING, so once the saga is claimed no step is taken any more
   and no execution can complete it; one that finds the saga already over ends without compensating.
-- Only transient Lambda errors (service errors, throttling, crashes) are retried for non-retriable
-  steps: business errors are typed exceptions whose class name becomes the ASL error name, and
-  retrying them would not help.
+- A step's failure is one of two kinds, told apart by its error name. A business refusal (a
+  ``BusinessError`` subclass, whose class name becomes the error name) means the effect did not
+  happen: it fails the saga at once. Any other failure leaves the outcome unknown (the step's
+  handler raises every other exception as ``StepOutcomeUnknown``; Lambda names crashes, timeouts and
+  throttling; Step Functions names its own task timeout ``States.Timeout``): it is retried with
+  backoff and full jitter up to the step's bound, then fails the saga, and the failed step is
+  compensated as possibly done.
+- Every Task has a timeout, so the worst case of an execution is bounded: ``worst_case_seconds``
+  computes it from the ASL, and an EXPRESS saga whose worst case exceeds the 5-minute limit is refused.
 """
 
 from __future__ import annotations
@@ -70,14 +76,70 @@ TRANSIENT_DYNAMODB_ERRORS = [
     "DynamoDB.TransactionConflictException",
 ]
 TRANSIENT_SQS_ERRORS = ["SQS.SdkClientException", "SQS.AmazonSQSException"]
+# The error name of every step failure whose effect may have happened (src/<package>/errors.py).
+STEP_OUTCOME_UNKNOWN = "StepOutcomeUnknown"
+# Failures after which a step may or may not have taken effect: retried, and compensated when retries run out.
+UNKNOWN_OUTCOME_ERRORS = [*TRANSIENT_LAMBDA_ERRORS, "States.Timeout", STEP_OUTCOME_UNKNOWN]
+# The state machine's own DynamoDB and SQS calls answer in milliseconds; the bound keeps the worst case finite.
+SERVICE_TASK_TIMEOUT_SECONDS = 5
+# AWS's default when a Task sets no TimeoutSeconds (Step Functions docs, "Task workflow state").
+DEFAULT_TASK_TIMEOUT_SECONDS = 99_999_999
+# Step Functions quotas: an EXPRESS execution runs for at most five minutes, then fails with States.Timeout.
+EXPRESS_MAX_DURATION_SECONDS = 300
 
 JsonObject = dict[str, Any]
 
 
 @dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently Step Functions retries a failed attempt.
+
+    ``max_attempts`` retries follow the first attempt. The wait before retry ``n`` (from 0) is
+    ``interval_seconds * backoff_rate ** n`` seconds, capped at ``max_delay_seconds``; full jitter draws
+    each wait uniformly between 0 and that value (ASL ``JitterStrategy: FULL``), so retries of many
+    executions do not arrive together.
+    """
+
+    max_attempts: int = 2
+    interval_seconds: int = 1
+    backoff_rate: float = 2.0
+    max_delay_seconds: int = 4
+
+    def retrier(self, errors: list[str]) -> JsonObject:
+        """The ASL Retry entry for these error names."""
+        return {
+            "ErrorEquals": errors,
+            "IntervalSeconds": self.interval_seconds,
+            "MaxAttempts": self.max_attempts,
+            "BackoffRate": self.backoff_rate,
+            "MaxDelaySeconds": self.max_delay_seconds,
+            "JitterStrategy": "FULL",
+        }
+
+
+STEP_RETRY = RetryPolicy()
+# A compensation must eventually succeed: it retries longer than a step.
+COMPENSATION_RETRY = RetryPolicy(max_attempts=3)
+SERVICE_TASK_RETRY = RetryPolicy(max_attempts=3)
+
+
+@dataclass(frozen=True)
 class SagaStep:
+    """One step of the saga and its settings; each reaches the ASL, the step's Lambda function and the README.
+
+    ``timeout_seconds`` bounds one attempt of the step and of its compensation: their Lambda functions'
+    timeout and their Tasks' ``TimeoutSeconds``. ``memory_mb`` is their Lambda memory (CPU grows with it).
+    ``environment`` adds variables to both functions. ``retry`` bounds the retries of the step after a
+    failure of unknown outcome; ``compensation_retry`` those of its compensation after any failure.
+    """
+
     name: str
     compensation: str | None = None
+    timeout_seconds: int = 10
+    memory_mb: int = 512
+    retry: RetryPolicy = STEP_RETRY
+    compensation_retry: RetryPolicy = COMPENSATION_RETRY
+    environment: tuple[tuple[str, str], ...] = ()
 
 
 def pascal(name: str) -> str:
@@ -111,8 +173,8 @@ def failure_claim(step_name: str) -> str:
 
 
 def later_steps_check(step_name: str) -> str:
-    """The state that looks for steps taken, by another execution, after this failed step."""
-    return f"Find steps taken after {pascal(step_name)}"
+    """The state that looks for steps started, by another execution, after this failed step."""
+    return f"Find steps started after {pascal(step_name)}"
 
 
 def compensation_entry(steps: tuple[SagaStep, ...], failed_index: int) -> str:
@@ -123,23 +185,16 @@ def compensation_entry(steps: tuple[SagaStep, ...], failed_index: int) -> str:
     return MARK_FAILED
 
 
-def _retry(errors: list[str], *, max_attempts: int, interval_seconds: int = 1) -> JsonObject:
-    return {
-        "ErrorEquals": errors,
-        "IntervalSeconds": interval_seconds,
-        "MaxAttempts": max_attempts,
-        "BackoffRate": 2,
-        "JitterStrategy": "FULL",
-    }
-
-
-def _invoke(action: str, *, retry: list[JsonObject], on_error: str, next_state: str) -> JsonObject:
+def _invoke(
+    action: str, *, timeout_seconds: int, retry: list[JsonObject], on_error: str, next_state: str
+) -> JsonObject:
     return {
         "Type": "Task",
         "Resource": "arn:aws:states:::lambda:invoke",
         "Parameters": {"FunctionName": f"${{{function_arn_placeholder(action)}}}", "Payload.$": "$"},
         # Results are recorded on the entity by the action itself; the state keeps only the event.
         "ResultPath": None,
+        "TimeoutSeconds": timeout_seconds,
         "Retry": retry,
         "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": on_error}],
         "Next": next_state,
@@ -165,7 +220,8 @@ def _update_entity(
             "ExpressionAttributeValues": values,
         },
         "ResultPath": None,
-        "Retry": [_retry(TRANSIENT_DYNAMODB_ERRORS, max_attempts=5)],
+        "TimeoutSeconds": SERVICE_TASK_TIMEOUT_SECONDS,
+        "Retry": [SERVICE_TASK_RETRY.retrier(TRANSIENT_DYNAMODB_ERRORS)],
         "Next": next_state,
     }
 
@@ -198,7 +254,9 @@ def _claim_failure(next_state: str) -> JsonObject:
 
     When the saga is already over (a duplicate EXPRESS execution completed or failed it), this
     execution ends without compensating: compensating a COMPLETED saga would undo a finished order.
-    The claim keeps the steps taken so far in ``$.claimed.steps``: no step is taken after it.
+    The claim keeps the steps started so far in ``$.claimed.started``: no step starts after it, and a step
+    records that it started (with the same check for PENDING) before its effect can happen, so every step
+    that may have taken effect is in it, whether or not its result was recorded.
     """
     state = _update_entity(
         "SET #status = :compensating, updated_at = :now",
@@ -212,17 +270,17 @@ def _claim_failure(next_state: str) -> JsonObject:
         condition="#status IN (:pending, :compensating)",
     )
     state["Parameters"]["ReturnValues"] = "ALL_NEW"
-    state["ResultSelector"] = {"steps.$": "$.Attributes.steps.M"}
+    state["ResultSelector"] = {"started.$": "$.Attributes.started.M"}
     state["ResultPath"] = "$.claimed"
     return _when_condition_fails(state, SAGA_ALREADY_ENDED)
 
 
 def _later_steps_check(later_steps: list[SagaStep], otherwise: str) -> JsonObject:
-    """Compensate from the latest of these steps that another execution took; when none was taken, ``otherwise``."""
+    """Compensate from the latest of these steps that another execution started; when none was, ``otherwise``."""
     return {
         "Type": "Choice",
         "Choices": [
-            {"Variable": f"$.claimed.steps.{step.name}", "IsPresent": True, "Next": pascal(str(step.compensation))}
+            {"Variable": f"$.claimed.started.{step.name}", "IsPresent": True, "Next": pascal(str(step.compensation))}
             for step in reversed(later_steps)
         ],
         "Default": otherwise,
@@ -258,7 +316,8 @@ def _retriable_failure_states(step: SagaStep, next_state: str, *, dlq_enabled: b
                 },
             },
             "ResultPath": None,
-            "Retry": [_retry(TRANSIENT_SQS_ERRORS, max_attempts=5)],
+            "TimeoutSeconds": SERVICE_TASK_TIMEOUT_SECONDS,
+            "Retry": [SERVICE_TASK_RETRY.retrier(TRANSIENT_SQS_ERRORS)],
             "Next": next_state,
         }
     return states
@@ -272,21 +331,22 @@ def build_asl(steps: tuple[SagaStep, ...], *, dlq_enabled: bool) -> JsonObject:
     for index, step in enumerate(steps):
         next_state = pascal(steps[index + 1].name) if index + 1 < len(steps) else MARK_COMPLETED
         if step.name in retriable:
+            # It never fails the saga, so any error is worth retrying, a business refusal included.
             states[pascal(step.name)] = _invoke(
                 step.name,
-                retry=[
-                    _retry(TRANSIENT_LAMBDA_ERRORS, max_attempts=6),
-                    _retry(["States.ALL"], max_attempts=3, interval_seconds=2),
-                ],
+                timeout_seconds=step.timeout_seconds,
+                retry=[step.retry.retrier(["States.ALL"])],
                 on_error=f"Record {pascal(step.name)} failure",
                 next_state=next_state,
             )
             states.update(_retriable_failure_states(step, next_state, dlq_enabled=dlq_enabled))
         else:
             claim = failure_claim(step.name)
+            # Business refusals match no retrier: they fail the saga at once. Unknown outcomes are retried first.
             states[pascal(step.name)] = _invoke(
                 step.name,
-                retry=[_retry(TRANSIENT_LAMBDA_ERRORS, max_attempts=6)],
+                timeout_seconds=step.timeout_seconds,
+                retry=[step.retry.retrier(UNKNOWN_OUTCOME_ERRORS)],
                 on_error=claim,
                 next_state=next_state,
             )
@@ -302,10 +362,8 @@ def build_asl(steps: tuple[SagaStep, ...], *, dlq_enabled: bool) -> JsonObject:
             # Compensations must eventually succeed, so unlike steps they retry on any error.
             states[pascal(step.compensation)] = _invoke(
                 step.compensation,
-                retry=[
-                    _retry(TRANSIENT_LAMBDA_ERRORS, max_attempts=6),
-                    _retry(["States.ALL"], max_attempts=5, interval_seconds=2),
-                ],
+                timeout_seconds=step.timeout_seconds,
+                retry=[step.compensation_retry.retrier(["States.ALL"])],
                 on_error=MARK_COMPENSATION_FAILED,
                 next_state=compensation_entry(steps, index - 1),
             )
@@ -339,6 +397,66 @@ def build_asl(steps: tuple[SagaStep, ...], *, dlq_enabled: bool) -> JsonObject:
 
 def render_asl(steps: tuple[SagaStep, ...], *, dlq_enabled: bool) -> str:
     return json.dumps(build_asl(steps, dlq_enabled=dlq_enabled), indent=2) + "\n"
+
+
+def retry_delays_seconds(retrier: JsonObject) -> list[float]:
+    """The longest wait before each retry this Retry entry allows (full jitter only shortens them), in seconds.
+
+    ASL defaults (Step Functions docs, "Handling errors"): IntervalSeconds 1, MaxAttempts 3, BackoffRate 2.0,
+    no MaxDelaySeconds.
+    """
+    interval, rate = float(retrier.get("IntervalSeconds", 1)), float(retrier.get("BackoffRate", 2.0))
+    cap = float(retrier.get("MaxDelaySeconds", float("inf")))
+    return [min(interval * rate**attempt, cap) for attempt in range(int(retrier.get("MaxAttempts", 3)))]
+
+
+def task_worst_case_seconds(state: JsonObject) -> float:
+    """The longest a Task state can run: every attempt its retriers allow, each to its timeout, plus the waits."""
+    retriers = state.get("Retry", [])
+    attempts = 1 + sum(int(retrier.get("MaxAttempts", 3)) for retrier in retriers)
+    waits = sum(sum(retry_delays_seconds(retrier)) for retrier in retriers)
+    return attempts * float(state.get("TimeoutSeconds", DEFAULT_TASK_TIMEOUT_SECONDS)) + waits
+
+
+def worst_case_seconds(asl: JsonObject) -> float:
+    """The longest path through the definition, each Task at its worst (``task_worst_case_seconds``), in seconds.
+
+    The generated definition has no loops, so the longest path is finite. Choice, Succeed and Fail states
+    take no time.
+    """
+    states = asl["States"]
+    successors: dict[str, list[str]] = {}
+    for source, target, _kind in transitions(asl):
+        successors.setdefault(source, []).append(target)
+    longest: dict[str, float] = {}
+
+    def from_state(name: str) -> float:
+        if name not in longest:
+            state = states[name]
+            own = task_worst_case_seconds(state) if state["Type"] == "Task" else 0.0
+            longest[name] = own + max((from_state(target) for target in successors.get(name, [])), default=0.0)
+        return longest[name]
+
+    return from_state(asl["StartAt"])
+
+
+class SagaTooLongForExpress(ValueError):
+    """An EXPRESS saga whose worst case exceeds Step Functions' five-minute limit for EXPRESS executions."""
+
+
+def check_express_duration(steps: tuple[SagaStep, ...], *, workflow_type: str, dlq_enabled: bool) -> float:
+    """The saga's worst case in seconds; raises SagaTooLongForExpress when it cannot fit an EXPRESS execution.
+
+    An EXPRESS execution stopped at five minutes would leave its saga neither completed nor compensated.
+    """
+    worst = worst_case_seconds(build_asl(steps, dlq_enabled=dlq_enabled))
+    if workflow_type == "EXPRESS" and worst > EXPRESS_MAX_DURATION_SECONDS:
+        raise SagaTooLongForExpress(
+            f"the saga's worst case, every step and compensation retried to its bound and timed out, is {worst:g} s,"
+            f" more than the {EXPRESS_MAX_DURATION_SECONDS} s an EXPRESS execution may run: use workflow_type"
+            " STANDARD, fewer compensatable steps, or lower timeouts and retries in infra/saga_steps.py"
+        )
+    return worst
 
 
 class StaleDefinition(Exception):
@@ -419,10 +537,17 @@ def render_mermaid(asl: JsonObject) -> str:
     def node(name: str) -> str:
         return re.sub(r"\W", "_", name)
 
+    def label(name: str, state: JsonObject) -> str:
+        if state["Type"] != "Task" or "lambda:invoke" not in state["Resource"]:
+            return name
+        (retrier,) = state["Retry"]
+        return f"{name}<br/>timeout {state['TimeoutSeconds']} s, retries {retrier['MaxAttempts']}"
+
     lines = ["flowchart TD"]
     for name, state in asl["States"].items():
-        shapes = {"Succeed": f"([{name}])", "Fail": f"([{name}])", "Choice": f"{{{name}}}"}
-        shape = shapes.get(state["Type"], f"[{name}]")
+        text = label(name, state)
+        shapes = {"Succeed": f'(["{text}"])', "Fail": f'(["{text}"])', "Choice": f'{{"{text}"}}'}
+        shape = shapes.get(state["Type"], f'["{text}"]')
         lines.append(f"  {node(name)}{shape}")
     lines.append(f"  start((start)) --> {node(asl['StartAt'])}")
     for source, target, kind in transitions(asl):
@@ -433,7 +558,12 @@ def render_mermaid(asl: JsonObject) -> str:
 
 def _readme_with_diagram(readme: str, asl: JsonObject) -> str:
     start, end = readme.index(DIAGRAM_START), readme.index(DIAGRAM_END)
-    block = f"{DIAGRAM_START}\n```mermaid\n{render_mermaid(asl)}```\n"
+    worst = worst_case_seconds(asl)
+    bound = (
+        f"Worst case, every task retried to its bound and each attempt timed out: {worst:g} s"
+        f" (an EXPRESS execution may run {EXPRESS_MAX_DURATION_SECONDS} s).\n"
+    )
+    block = f"{DIAGRAM_START}\n```mermaid\n{render_mermaid(asl)}```\n\n{bound}"
     return readme[:start] + block + readme[end:]
 
 
@@ -456,6 +586,11 @@ def main(argv: list[str] | None = None) -> int:
     from infra.saga_steps import SAGA_STEPS
     from infra.settings import SETTINGS
 
+    try:
+        check_express_duration(SAGA_STEPS, workflow_type=SETTINGS.workflow_type, dlq_enabled=SETTINGS.dlq_enabled)
+    except SagaTooLongForExpress as too_long:
+        print(f"infra/saga_steps.py: {too_long}", file=sys.stderr)
+        return 1
     stale = []
     for path, content in generated_files(args.root, SAGA_STEPS, dlq_enabled=SETTINGS.dlq_enabled).items():
         if path.exists() and path.read_text(encoding="utf-8") == content:

@@ -5,9 +5,11 @@ functions, tables, the stream mapping and the state machine all come from that d
 every Lambda invoke runs the function's own handler in-process (local.lambdas), the outbox stream is
 polled with the mapping's settings (local.streams), the state machine runs its real ASL on virtual
 time (local.stepfunctions), Powertools idempotency records expire on that same time (local.idempotency),
-and faults can be armed on any function (local.faults).
+faults can be armed on any function (local.faults), and the saga actions' provider calls reach a fake
+provider with a ledger (local.provider).
 """
 
+import importlib
 import tempfile
 import time
 from collections import Counter
@@ -28,6 +30,7 @@ from local.faults import Fault, FaultInjector, FaultKind
 from local.idempotency import idempotency_on
 from local.lambdas import Invocation, LambdaRuntime, metrics_per_environment
 from local.overheads import deployment_frozen_for_collector, request_overheads_skipped
+from local.provider import FakeProvider
 from local.resources import Resolver
 from local.stepfunctions import (
     ExecutionEnds,
@@ -46,6 +49,8 @@ class EmbeddedAws:
         self.region = region
         self.clock = VirtualClock()
         self.faults = FaultInjector()
+        # Every saga action's provider call lands here while the embedded AWS runs (local/provider.py).
+        self.provider = FakeProvider()
         self._assembly = assembly
         self._exit = ExitStack()
 
@@ -76,6 +81,8 @@ class EmbeddedAws:
         self._finished_executions = 0
         self._exit.enter_context(metrics_per_environment())
         self.lambdas = LambdaRuntime(self.faults)
+        providers = importlib.import_module(f"{SETTINGS.package_name}.providers")
+        self._exit.callback(providers.use, providers.use(self.provider))
         self._exit.enter_context(self.lambdas.serve_moto_invokes())
         self._exit.enter_context(self.lambdas.serve_state_machine_invokes())
         self._exit.enter_context(virtual_time(self.clock))

@@ -6,7 +6,20 @@ Retry and Catch rules, so these names are part of the saga's contract.
 
 
 class BusinessError(Exception):
-    """A saga action refused for a business reason; subclass it per reason (``PaymentDeclined``)."""
+    """A definite refusal: the action knows its effect did not happen. Subclass it per reason (``PaymentDeclined``).
+
+    A step's refusal fails the saga at once, without a retry. Raise it only when the provider said no
+    (a declined card, an item out of stock), never for a timeout or an error that leaves the outcome unknown.
+    """
+
+
+class StepOutcomeUnknown(Exception):
+    """A step failed without a refusal, so its effect may have happened (a timeout, throttling, a provider 5xx, a bug).
+
+    The saga handler raises it for every exception that is not a BusinessError, with the original as its
+    cause; the state machine retries it with backoff, then compensates the step as possibly done
+    (infra/saga_definition.py names it STEP_OUTCOME_UNKNOWN).
+    """
 
 
 class SagaNotPending(BusinessError):

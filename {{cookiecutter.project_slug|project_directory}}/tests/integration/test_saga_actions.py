@@ -6,6 +6,7 @@ import pytest
 
 from infra.saga_steps import SAGA_STEPS
 from local.lambdas import LambdaRuntime
+from local.provider import FakeProvider, ProviderFault
 from tests.integration.support import VALID_BODY, get, new_key, post
 
 COMPENSATABLE = [step for step in SAGA_STEPS if step.compensation]
@@ -47,7 +48,27 @@ def test_a_compensation_undoes_its_step_once(functions: LambdaRuntime, entity_id
 
 
 @pytest.mark.parametrize("step", COMPENSATABLE, ids=lambda step: step.name)
-def test_a_compensation_with_nothing_to_undo_succeeds(functions: LambdaRuntime, entity_id: str, step: Any) -> None:
+def test_a_compensation_with_nothing_to_undo_succeeds(
+    functions: LambdaRuntime, entity_id: str, step: Any, provider: FakeProvider
+) -> None:
     outcome = functions.function(step.compensation).invoke({"entity_id": entity_id})
     assert outcome["outcome"] == "recorded"
     assert outcome["result"] == {"undone": None}
+
+
+@pytest.mark.parametrize("fault", list(ProviderFault))
+@pytest.mark.parametrize("step", SAGA_STEPS, ids=lambda step: step.name)
+def test_a_step_that_fails_without_a_refusal_reports_an_unknown_outcome(
+    functions: LambdaRuntime, entity_id: str, step: Any, provider: FakeProvider, fault: ProviderFault
+) -> None:
+    # Given a provider whose answer is lost (effect applied) or that is unavailable (no effect)
+    provider.arm(step.name, fault)
+    # When the step's function runs
+    # Then it fails with the one error name the state machine retries, the provider's error as its message
+    with pytest.raises(Exception) as failure:
+        functions.function(step.name).invoke({"entity_id": entity_id, "event_id": "ev"})
+    assert type(failure.value).__name__ == "StepOutcomeUnknown"
+    assert str(failure.value).startswith(("ProviderTimeout: ", "ProviderUnavailable: "))
+    # And the step is recorded as started, without a result, so that a compensation would undo it
+    entity = stored(functions, entity_id)
+    assert step.name in entity["started"] and step.name not in entity["steps"]

@@ -14,11 +14,14 @@ from infra.saga_definition import (
     PENDING,
     SAGA_ALREADY_ENDED,
     ActionFunctionsMismatch,
+    RetryPolicy,
     SagaStep,
+    SagaTooLongForExpress,
     StaleDefinition,
     action_names,
     build_asl,
     check_action_functions,
+    check_express_duration,
     checked_in_definition,
     failure_claim,
     generated_files,
@@ -29,6 +32,7 @@ from infra.saga_definition import (
     render_asl,
     retriable_steps,
     transitions,
+    worst_case_seconds,
 )
 from infra.saga_steps import SAGA_STEPS
 from infra.settings import SETTINGS
@@ -86,7 +90,7 @@ def path_after_failure(asl: dict[str, Any], failed_state: str) -> list[str]:
 
 
 def without_checks(path: list[str]) -> list[str]:
-    return [state for state in path if not state.startswith("Find steps taken after ")]
+    return [state for state in path if not state.startswith("Find steps started after ")]
 
 
 def test_make_asl_writes_the_definition_and_names_the_action_functions_the_step_list_lacks(
@@ -207,13 +211,15 @@ def test_a_failing_step_also_compensates_the_latest_later_step_another_execution
         later = [s for s in steps[index + 1 :] if s.compensation]
         if step.name in retriable_steps(steps) or not later:
             continue
-        # When the step fails after another execution of the same event had taken later steps
+        # When the step fails after another execution of the same event had started later steps
         claim = asl["States"][failure_claim(step.name)]
         check = asl["States"][claim["Next"]]
-        # Then the steps taken, as the claim read them, decide where compensating starts: the latest taken first
+        # Then the steps started (recorded before their effect, whether or not their result was), as the claim read
+        # them, decide where compensating starts: the latest started first
         assert claim["ResultPath"] == "$.claimed"
+        assert claim["ResultSelector"] == {"started.$": "$.Attributes.started.M"}
         assert [(choice["Variable"], choice["Next"]) for choice in check["Choices"]] == [
-            (f"$.claimed.steps.{s.name}", pascal(str(s.compensation))) for s in reversed(later)
+            (f"$.claimed.started.{s.name}", pascal(str(s.compensation))) for s in reversed(later)
         ]
 
 
@@ -243,14 +249,63 @@ def test_an_exhausted_retriable_step_is_recorded_and_the_saga_still_completes(dl
     assert not {pascal(step.compensation) for step in MIXED_STEPS if step.compensation} & set(path)
 
 
-def test_only_transient_lambda_errors_are_retried_for_steps_that_can_fail_the_saga() -> None:
-    # Given the default definition
-    retriers = build_asl(DEFAULT_STEPS, dlq_enabled=True)["States"]["ProcessPayment"]["Retry"]
-    # Then the retriers name Lambda service errors and crashes only, never a catch-all or a business error
-    retried = {error for retrier in retriers for error in retrier["ErrorEquals"]}
-    assert "Lambda.ServiceException" in retried and "Runtime.ExitError" in retried
-    assert not retried & {"States.ALL", "States.TaskFailed", "BusinessError"}
-    assert all(error.split(".")[0] in {"Lambda", "Runtime", "Sandbox"} for error in retried)
+def test_a_business_refusal_is_not_retried_and_every_unknown_outcome_is_retried_within_the_step_bounds() -> None:
+    # Given a step that can fail the saga, with its own retry bounds
+    bounds = RetryPolicy(max_attempts=4, interval_seconds=2, backoff_rate=3.0, max_delay_seconds=10)
+    steps = (SagaStep("charge_card", compensation="refund_card", timeout_seconds=7, retry=bounds),)
+    state = build_asl(steps, dlq_enabled=False)["States"]["ChargeCard"]
+    # Then one retrier names the failures whose outcome is unknown (the handler's StepOutcomeUnknown, Lambda's
+    # crashes, timeouts and throttling, the task's own timeout) with those bounds, backoff and full jitter
+    (retrier,) = state["Retry"]
+    assert {"StepOutcomeUnknown", "States.Timeout", "Lambda.ServiceException", "Sandbox.Timedout"} <= set(
+        retrier["ErrorEquals"]
+    )
+    assert retrier | {"ErrorEquals": []} == {
+        "ErrorEquals": [],
+        "MaxAttempts": 4,
+        "IntervalSeconds": 2,
+        "BackoffRate": 3.0,
+        "MaxDelaySeconds": 10,
+        "JitterStrategy": "FULL",
+    }
+    # And no catch-all or business error is retried: a refusal (any BusinessError subclass's name) goes to the Catch
+    assert not set(retrier["ErrorEquals"]) & {"States.ALL", "States.TaskFailed", "BusinessError", "PaymentDeclined"}
+    # And the Catch handles everything else, the task's timeout and task failures included, by failing the saga
+    (catcher,) = state["Catch"]
+    assert catcher["ErrorEquals"] == ["States.ALL"] and catcher["Next"] == failure_claim("charge_card")
+    assert state["TimeoutSeconds"] == 7
+
+
+def test_a_compensation_retries_on_any_error_within_its_own_bounds() -> None:
+    steps = (SagaStep("charge_card", compensation="refund_card", compensation_retry=RetryPolicy(max_attempts=6)),)
+    (retrier,) = build_asl(steps, dlq_enabled=False)["States"]["RefundCard"]["Retry"]
+    assert retrier["ErrorEquals"] == ["States.ALL"] and retrier["MaxAttempts"] == 6
+
+
+def test_the_worst_case_adds_every_attempt_timeout_and_backoff_wait_along_the_longest_path() -> None:
+    # Given one compensatable step: 10 s timeout, 2 retries after waits of 1 and 2 s; its compensation 3 retries
+    # (waits 1, 2, 4 s); the claim and the final write each 5 s with 3 retries (waits 1, 2, 4 s)
+    asl = build_asl((SagaStep("charge_card", compensation="refund_card"),), dlq_enabled=False)
+    # When the step fails after its last retry and everything after it runs to its bound
+    # Then the worst case is the step, the claim, the compensation and Mark failed, each at its worst
+    step, compensation, service_task = 3 * 10 + 1 + 2, 4 * 10 + 1 + 2 + 4, 4 * 5 + 1 + 2 + 4
+    assert worst_case_seconds(asl) == step + service_task + compensation + service_task
+
+
+def test_an_express_saga_that_cannot_finish_in_five_minutes_is_refused() -> None:
+    # Given four compensatable steps at the default bounds: 4 x 33 + 27 + 4 x 47 + 27 = 374 s at worst
+    steps = tuple(SagaStep(f"step_{n}", compensation=f"undo_{n}") for n in range(4))
+    # When the saga is checked for each workflow type
+    # Then STANDARD takes it, and EXPRESS (at most 300 s an execution) is refused naming the figures and the ways out
+    assert check_express_duration(steps, workflow_type="STANDARD", dlq_enabled=False) == 374
+    with pytest.raises(SagaTooLongForExpress, match=r"is 374 s, more than the 300 s .* STANDARD"):
+        check_express_duration(steps, workflow_type="EXPRESS", dlq_enabled=False)
+    # And three fit (294 s)
+    assert check_express_duration(steps[:3], workflow_type="EXPRESS", dlq_enabled=False) == 294
+
+
+def test_this_project_fits_its_workflow_type() -> None:
+    check_express_duration(SAGA_STEPS, workflow_type=SETTINGS.workflow_type, dlq_enabled=SETTINGS.dlq_enabled)
 
 
 def test_a_saga_without_compensations_fails_instead_of_completing() -> None:

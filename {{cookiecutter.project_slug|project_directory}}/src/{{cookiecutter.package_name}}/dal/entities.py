@@ -62,34 +62,44 @@ class EntityStore:
             raise EntityNotFound(entity_id)
         return from_item(response["Item"])
 
+    def start_step(self, entity_id: str, step: str, now: str) -> None:
+        """Record that ``step`` may take effect from now on, only while the saga is PENDING.
+
+        Written before the step's effect, with the same condition a claim for failing breaks: a claim that
+        comes later finds the step in ``started`` and compensates it; a step refused here performs nothing.
+        A step started before keeps its first time. Raises SagaNotPending when the saga is compensating or over.
+        """
+        try:
+            self._client.update_item(
+                TableName=self._entity_table,
+                Key={"id": {"S": entity_id}},
+                UpdateExpression="SET started.#step = if_not_exists(started.#step, :now), updated_at = :now",
+                ConditionExpression="attribute_exists(id) AND #status = :pending AND size(compensations) = :zero",
+                ExpressionAttributeNames={"#step": step, "#status": "status"},
+                ExpressionAttributeValues=to_item({":now": now, ":pending": Status.PENDING.value, ":zero": 0}),
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            raise SagaNotPending(f"{step} refused: the saga of {entity_id} is compensating or over") from error
+
     def record_action(self, entity_id: str, kind: ActionKind, action: str, record: dict[str, Any], now: str) -> bool:
         """Record an action's result once; False when it was already recorded (a duplicate run).
 
-        This single conditional write is both the action's idempotency guard and the saga's
-        progress record, so progress costs no extra state transition.
+        Whatever the saga's status: the effect has happened, and a compensation running now or later must find
+        its result. Whether a step may run at all was decided before its effect (``start_step``).
         """
-        condition = "attribute_exists(id) AND attribute_not_exists(#progress.#action)"
-        names = {"#progress": PROGRESS_MAP[kind], "#action": action}
-        values: dict[str, Any] = {":record": record, ":now": now}
-        if kind == "step":
-            # A duplicate execution must not redo a step once the saga began compensating or ended.
-            condition += " AND #status = :pending AND size(compensations) = :zero"
-            names["#status"] = "status"
-            values |= {":pending": Status.PENDING.value, ":zero": 0}
         try:
             self._client.update_item(
                 TableName=self._entity_table,
                 Key={"id": {"S": entity_id}},
                 UpdateExpression="SET #progress.#action = :record, updated_at = :now",
-                ConditionExpression=condition,
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=to_item(values),
+                ConditionExpression="attribute_exists(id) AND attribute_not_exists(#progress.#action)",
+                ExpressionAttributeNames={"#progress": PROGRESS_MAP[kind], "#action": action},
+                ExpressionAttributeValues=to_item({":record": record, ":now": now}),
             )
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
-            entity = self.get(entity_id)
-            if action in entity[PROGRESS_MAP[kind]]:
-                return False
-            raise SagaNotPending(f"{action} refused: the saga of {entity_id} is compensating or over") from error
+            return False
         return True

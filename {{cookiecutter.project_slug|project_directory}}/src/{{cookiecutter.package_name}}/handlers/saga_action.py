@@ -1,8 +1,10 @@
 """One saga step or compensation, chosen by the function's SAGA_ACTION environment variable.
 
 Every step and compensation is its own Lambda function (own role, own alarms, own retries in the
-state machine) sharing this handler. Exceptions propagate: Step Functions sees the class name as
-the error name and applies the definition's Retry and Catch rules.
+state machine) sharing this handler. Step Functions sees an exception's class name as the error
+name and applies the definition's Retry and Catch rules: a step's BusinessError passes with its own
+name (a refusal, not retried); any other exception of a step becomes StepOutcomeUnknown (retried, then
+compensated as possibly done). A compensation's exceptions pass as they are: it retries on any error.
 """
 
 import os
@@ -14,6 +16,7 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from {{ cookiecutter.package_name }}.dal.entities import PROGRESS_MAP, ActionKind, EntityStore
+from {{ cookiecutter.package_name }}.errors import BusinessError, StepOutcomeUnknown
 from {{ cookiecutter.package_name }}.logic import actions
 from {{ cookiecutter.package_name }}.logic.saga import ActionFunction, run_action
 
@@ -33,6 +36,14 @@ store = EntityStore(boto3.client("dynamodb"), os.environ["ENTITY_TABLE_NAME"])
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(entity_id=event["entity_id"], action=ACTION)
-    outcome = run_action(store, event["entity_id"], ACTION, KIND, perform, datetime.now(UTC))
+    try:
+        outcome = run_action(store, event["entity_id"], ACTION, KIND, perform, datetime.now(UTC))
+    except BusinessError:
+        raise
+    except Exception as error:
+        if KIND == "compensation":
+            raise
+        logger.exception("saga step failed with an unknown outcome")
+        raise StepOutcomeUnknown(f"{type(error).__name__}: {error}") from error
     logger.info("saga action finished", outcome=outcome["outcome"])
     return outcome

@@ -44,7 +44,9 @@ def plan_creation(
         "id": entity_id,
         "status": Status.PENDING.value,
         "request": body,
-        # One map per kind of saga progress: each action's conditional write adds its own key.
+        # One map per kind of saga progress: each action's conditional write adds its own key. A step is in
+        # "started" before its effect can happen, and in "steps" once its result is recorded.
+        "started": {},
         "steps": {},
         "compensations": {},
         "failures": {},

@@ -8,6 +8,8 @@ def entity_view(entity: dict[str, Any]) -> dict[str, Any]:
         "id": entity["id"],
         "status": entity["status"],
         **entity["request"],
+        # Started: may have taken effect (recorded before the effect). Steps: the results recorded after it.
+        "started": entity["started"],
         "steps": entity["steps"],
         "compensations": entity["compensations"],
         "failures": entity["failures"],
