@@ -29,11 +29,14 @@ def client(aws: EmbeddedAws) -> Client:
 
 @pytest.fixture
 def settled(aws: EmbeddedAws) -> Iterator[None]:
-    """Nothing in flight and no fault armed, before and after the test (use with pytest.mark.usefixtures)."""
+    """Nothing in flight and no fault armed, at a function or the provider, before and after the test (use with
+    pytest.mark.usefixtures)."""
     aws.faults.clear()
+    aws.provider.clear()
     aws.settle()
     yield
     aws.faults.clear()
+    aws.provider.clear()
     aws.settle()
 
 
