@@ -8,6 +8,7 @@ change what this script does. The module is importable without rendering for uni
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import keyword
 import re
@@ -15,6 +16,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 MAX_SAGA_STEPS = 10
 SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
@@ -96,6 +98,34 @@ def _positive_int(option: str, value: object) -> int:
     return int(text)
 
 
+def template_saga_definition(repo_dir: str) -> ModuleType:
+    """The generated project's own infra/saga_definition.py (standard library only), read from the template.
+
+    It decides what a saga's worst case is, for the render here and for `make asl` and synth later. Found by
+    glob: its directory's name is a Jinja expression, which this script would render if it were written here.
+    """
+    (path,) = Path(repo_dir).glob("*/infra/saga_definition.py")
+    spec = importlib.util.spec_from_file_location("template_saga_definition", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    # dataclasses look their defining module up in sys.modules while it executes.
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def check_express_duration(options: dict[str, object], steps: list[SagaStep]) -> None:
+    """Refuse an EXPRESS saga whose worst case, at the default timeouts and retries, exceeds five minutes."""
+    if options["workflow_type"] != "EXPRESS":
+        return
+    definition = template_saga_definition(str(options["_repo_dir"]))
+    saga = tuple(definition.SagaStep(step.name, step.compensation) for step in steps)
+    try:
+        definition.check_express_duration(saga, workflow_type="EXPRESS", dlq_enabled=options["dlq"] == "enabled")
+    except definition.SagaTooLongForExpress as too_long:
+        raise OptionError(f"saga_steps: with workflow_type EXPRESS, {too_long}") from too_long
+
+
 def is_valid_slug(slug: str) -> bool:
     return bool(SLUG.match(slug)) and len(slug) <= MAX_SLUG_LENGTH
 
@@ -120,7 +150,7 @@ def validate(options: dict[str, object]) -> None:
             f"domain_plural: {domain_plural!r} must differ from the domain, so a collection and one of its"
             " items have different names"
         )
-    parse_saga_steps(str(options["saga_steps"]))
+    steps = parse_saga_steps(str(options["saga_steps"]))
     _positive_int("idempotency_ttl_hours", options["idempotency_ttl_hours"])
     _positive_int("outbox_retention_days", options["outbox_retention_days"])
     for option, allowed in CHOICES.items():
@@ -128,6 +158,7 @@ def validate(options: dict[str, object]) -> None:
             raise OptionError(f"{option}: {options[option]!r} is not one of {', '.join(allowed)}")
     if not REGION.match(str(options["aws_region"])):
         raise OptionError(f"aws_region: {options['aws_region']!r} is not an AWS region name such as us-east-1")
+    check_express_duration(options, steps)
 
 
 def forget_rendered_copy() -> None:

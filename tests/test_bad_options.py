@@ -31,6 +31,11 @@ HOOK_REJECTIONS = [
     ),
     pytest.param({"saga_steps": "send_email, send_email"}, "saga_steps", id="duplicate-step"),
     pytest.param({"saga_steps": "pass"}, "saga_steps", id="step-is-a-keyword"),
+    pytest.param(
+        {"workflow_type": "EXPRESS", "saga_steps": "a:undo_a, b:undo_b, c:undo_c, d:undo_d"},
+        "saga_steps",
+        id="express-saga-longer-than-five-minutes",
+    ),
     pytest.param({"domain": "Line-Item"}, "domain", id="domain-not-identifier"),
     pytest.param({"domain": "def"}, "domain", id="domain-is-a-keyword"),
     pytest.param({"domain_plural": "line-items"}, "domain_plural", id="plural-not-identifier"),

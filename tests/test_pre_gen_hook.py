@@ -6,10 +6,13 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import CHOICES, load_hook, resolve_options
+from tests.combinations import TEN_STEPS
+from tests.helpers import CHOICES, REPO_ROOT, load_hook, resolve_options
 
 hook = load_hook("pre_gen_project")
-DEFAULTS = resolve_options()
+# Cookiecutter adds where the template is; the hook reads the generated project's saga definition there.
+DEFAULTS = {**resolve_options(), "_repo_dir": str(REPO_ROOT)}
+FOUR_COMPENSATABLE_STEPS = "reserve_stock:release_stock, reserve_credit:release_credit, charge:refund, ship:recall"
 
 
 def options_with(**changes: str) -> dict[str, Any]:
@@ -172,3 +175,20 @@ def test_given_a_domain_when_resolved_then_its_plural_defaults_to_the_derived_on
     assert DEFAULTS["domain_plural"] == "orders"
     assert resolve_options({"domain": "company"})["domain_plural"] == "companies"
     assert resolve_options({"domain": "person", "domain_plural": "people"})["domain_plural"] == "people"
+
+
+def test_given_an_express_saga_that_could_outlive_five_minutes_when_validated_then_it_is_refused() -> None:
+    # Given four compensatable steps at the default timeouts and retries (worst case 374 s) under EXPRESS
+    options = options_with(workflow_type="EXPRESS", saga_steps=FOUR_COMPENSATABLE_STEPS)
+    # When validated
+    with pytest.raises(hook.OptionError) as raised:
+        hook.validate(options)
+    # Then the message names the option, the figures and the ways out
+    message = str(raised.value)
+    assert message.startswith("saga_steps: with workflow_type EXPRESS, the saga's worst case")
+    assert "374 s" in message and "300 s" in message and "STANDARD" in message
+
+
+@pytest.mark.parametrize("saga_steps", [FOUR_COMPENSATABLE_STEPS, TEN_STEPS], ids=["four-compensatable", "ten"])
+def test_given_a_long_saga_under_standard_when_validated_then_it_passes(saga_steps: str) -> None:
+    hook.validate(options_with(saga_steps=saga_steps))
