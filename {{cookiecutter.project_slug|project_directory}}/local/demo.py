@@ -3,7 +3,9 @@
 Every request goes through the deployed API's routing to the real handlers; the outbox stream is
 polled with the deployed mapping's settings; the real ASL runs. For each request the tour prints a
 timeline: request and response, the outbox event, the execution the relay started, each state the
-saga ran (steps, compensations, status writes) and the final status.
+saga ran (steps, compensations, status writes) and the final status. Where the external provider is
+made to lose a step's answer, it prints what the provider's ledger holds too: what the outside world
+saw, whatever the entity says.
 
 It is a smoke run too: whatever the service does that it should not (a saga not ending as the
 scenario expects, a replay answering differently or creating anything, compensations other than the
@@ -23,10 +25,11 @@ import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
-from infra.saga_definition import SagaStep, pascal  # noqa: E402
+from infra.saga_definition import STEP_OUTCOME_UNKNOWN, SagaStep, pascal  # noqa: E402
 from infra.saga_steps import SAGA_STEPS  # noqa: E402
 from infra.settings import SETTINGS  # noqa: E402
 from local.deploy import SynthFailed  # noqa: E402
+from local.provider import Effect, ProviderFault  # noqa: E402
 from local.server import quiet_logs, use_offline_environment  # noqa: E402
 
 # A valid POST body; keep it in step with the request model in src/<package>/models.py.
@@ -89,7 +92,10 @@ class Tour:
         self.replay(2, "demo-key-1", created)
         self.other_body(3, "demo-key-1")
         self.business_failure(4, failure_step(SAGA_STEPS), "demo-key-2")
-        self.redelivery(5)
+        self.lost_answer(5, failure_step(SAGA_STEPS), "demo-key-3")
+        self.answer_never_arrives(6, failure_step(SAGA_STEPS), "demo-key-4")
+        # Last, so that the replayed events include those of the sagas that failed or retried
+        self.redelivery(7)
 
     def new_entity(self, number: int, title: str, key: str) -> dict[str, Any]:
         self.heading(number, title)
@@ -138,13 +144,84 @@ class Tour:
             (entity.get("status"), entity.get("failure_reason")) == ("FAILED", error_name),
             f"the {ENTITY} refused at {step.name} ended {self.outcome(entity)}, not FAILED ({error_name})",
         )
-        # In the order they ran: each compensation records when it did.
-        records = entity.get("compensations", {})
-        compensated = sorted(records, key=lambda name: str(records[name].get("at", "")))
-        expected = [s.compensation for s in reversed(SAGA_STEPS[: SAGA_STEPS.index(step) + 1]) if s.compensation]
-        ran, due = ", ".join(compensated) or "nothing", ", ".join(expected) or "nothing"
-        self.line("compensated", f"{ran} (expected: {due})")
-        self.expect(compensated == expected, f"the failure at {step.name} compensated {ran}, not {due} (in that order)")
+        self.compensated_in_order(entity, step)
+
+    def lost_answer(self, number: int, step: SagaStep, key: str) -> dict[str, Any] | None:
+        """The provider applies ``step`` but its answer is lost, once; the entity as it ended, None when not shown."""
+        retries = self.retries_of(step)
+        self.heading(number, f"A lost answer at {step.name} (the provider applied it, then its answer timed out, once)")
+        if retries < 1:
+            self.line(
+                "not shown",
+                f"the state machine does not retry {step.name} (MaxAttempts 0 in its Retry): a lost answer fails the"
+                f" {ENTITY} at once, as in the next scenario",
+            )
+            return None
+        self.aws.provider.arm(step.name, ProviderFault.LOST_ANSWER, 1)
+        self.line("fault armed", f"the provider applies {step.name}'s next call, then loses its answer (local only)")
+        response = self.created(self.post(key, SAMPLE_BODY))
+        entity = self.follow(response.body["id"])
+        effect = self.ledger(entity["id"], step)
+        self.faults_spent(step, 1)
+        self.expect(
+            entity.get("status") == "COMPLETED",
+            f"the {ENTITY} whose {step.name} answer was lost once ended {self.outcome(entity)}, not COMPLETED",
+        )
+        self.expect(
+            step.name in entity.get("steps", {}),
+            f"the {ENTITY} whose {step.name} answer was lost once recorded no {step.name} result after the retry",
+        )
+        # Two calls with one key, one effect: the retry reused the key and the provider deduplicated it.
+        self.expect(
+            effect is not None and effect.standing and effect.performed == 2,
+            f"the provider holds {step.name} {describe(effect)}, not applied once (2 calls), standing",
+        )
+        return entity
+
+    def answer_never_arrives(self, number: int, step: SagaStep, key: str) -> dict[str, Any] | None:
+        """The provider applies ``step`` on every attempt the ASL allows and loses every answer; None when not shown."""
+        attempts = self.retries_of(step) + 1
+        self.heading(
+            number,
+            f"A lost answer at {step.name} on every attempt ({attempts}, as its Retry allows: compensated as possibly"
+            " done)",
+        )
+        if not step.compensation:
+            self.line(
+                "not shown",
+                f"no step has a compensation: the {ENTITY} would end FAILED with {step.name}'s effect still standing"
+                " at the provider (declare a compensation in infra/saga_steps.py to take it back)",
+            )
+            return None
+        self.aws.provider.arm(step.name, ProviderFault.LOST_ANSWER, attempts)
+        self.line(
+            "fault armed",
+            f"the provider applies {step.name}'s next {attempts} calls, then loses every answer (local only)",
+        )
+        response = self.created(self.post(key, SAMPLE_BODY))
+        entity = self.follow(response.body["id"])
+        recorded = step.name in entity.get("steps", {})
+        self.line("recorded", f"{step.name} {'has a result' if recorded else 'no result (no answer ever arrived)'}")
+        self.compensated_in_order(entity, step)
+        effect = self.ledger(entity["id"], step)
+        self.faults_spent(step, attempts)
+        self.expect(
+            (entity.get("status"), entity.get("failure_reason")) == ("FAILED", STEP_OUTCOME_UNKNOWN),
+            f"the {ENTITY} whose {step.name} answer never arrived ended {self.outcome(entity)},"
+            f" not FAILED ({STEP_OUTCOME_UNKNOWN})",
+        )
+        self.expect(not recorded, f"the {ENTITY} recorded a {step.name} result though no answer arrived")
+        self.expect(
+            effect is not None and effect.applied and effect.performed == attempts,
+            f"the provider holds {step.name} {describe(effect)}, not applied once ({attempts} calls)",
+        )
+        # The compensation undid by the step's key though no result told it what to undo.
+        standing = sorted(name for name, held in self.aws.provider.effects(entity["id"]).items() if held.standing)
+        self.expect(
+            not standing,
+            f"the provider still holds {', '.join(standing)} for the {ENTITY} whose {step.name} answer never arrived",
+        )
+        return entity
 
     def redelivery(self, number: int) -> None:
         self.heading(number, "The outbox stream delivers every event again (a relay restart)")
@@ -159,6 +236,42 @@ class Tour:
             else "the relay's conditional claim stops a second EXPRESS start"
         )
         self.nothing_new(before, "the redelivery", how)
+
+    def compensated_in_order(self, entity: dict[str, Any], step: SagaStep) -> None:
+        """Expect the compensations of ``step`` and every compensatable step before it, latest first."""
+        # In the order they ran: each compensation records when it did.
+        records = entity.get("compensations", {})
+        compensated = sorted(records, key=lambda name: str(records[name].get("at", "")))
+        expected = [s.compensation for s in reversed(SAGA_STEPS[: SAGA_STEPS.index(step) + 1]) if s.compensation]
+        ran, due = ", ".join(compensated) or "nothing", ", ".join(expected) or "nothing"
+        self.line("compensated", f"{ran} (expected: {due})")
+        self.expect(compensated == expected, f"the failure at {step.name} compensated {ran}, not {due} (in that order)")
+
+    def ledger(self, entity_id: str, step: SagaStep) -> Effect | None:
+        """Print what the provider's ledger holds for the entity's ``step``, and return it."""
+        effect = self.aws.provider.effects(entity_id).get(step.name)
+        self.line("provider", f"<id>/{step.name} {describe(effect)}")
+        return effect
+
+    def faults_spent(self, step: SagaStep, count: int) -> None:
+        """Expect the ``count`` provider faults armed at ``step`` all fired; disarm what is left for what follows."""
+        left = self.aws.provider.armed()
+        self.aws.provider.clear()
+        self.expect(
+            not left,
+            f"{step.name} was attempted fewer than the {count} time(s) its faults were armed for; left armed: {left}",
+        )
+
+    def retries_of(self, step: SagaStep) -> int:
+        """How often the deployed state machine retries ``step`` after an unknown outcome (its Retry's MaxAttempts)."""
+        import boto3
+
+        described = boto3.client("stepfunctions").describe_state_machine(stateMachineArn=self.aws.state_machine_arn)
+        # Step Functions applies the first retrier naming the error; none means no retry at all.
+        for retrier in json.loads(described["definition"])["States"][pascal(step.name)].get("Retry", []):
+            if {STEP_OUTCOME_UNKNOWN, "States.ALL"} & set(retrier["ErrorEquals"]):
+                return int(retrier.get("MaxAttempts", 3))  # the ASL default
+        return 0
 
     # -- the verdict -------------------------------------------------------------------------------------------
 
@@ -295,6 +408,16 @@ class Tour:
         out(f"{INDENT}{label:14} {text}")
 
 
+def describe(effect: Effect | None) -> str:
+    """A provider's ledger entry in words: ``applied once (2 calls), standing``."""
+    if effect is None:
+        return "never called"
+    calls = f"{effect.performed} call{'' if effect.performed == 1 else 's'}"
+    if not effect.applied:
+        return f"not applied ({calls}){', undone for good' if effect.undone else ''}"
+    return f"applied once ({calls}), {'undone' if effect.undone else 'standing'}"
+
+
 def task_outcomes(history: list[dict[str, Any]]) -> list[tuple[str, str]]:
     """(state name, outcome) for every Task state of an execution, from its history, in the order they ran."""
     outcomes: list[tuple[str, str]] = []
@@ -311,7 +434,8 @@ def task_outcomes(history: list[dict[str, Any]]) -> list[tuple[str, str]]:
             outcomes.append((current, f"succeeded{retried}"))
             current = None
         elif kind == "TaskStateExited" and current is not None:
-            outcomes.append((current, f"failed: {failures[-1]}" if failures else "exited"))
+            attempts = f" after {len(failures)} attempts" if len(failures) > 1 else ""
+            outcomes.append((current, f"failed{attempts}: {failures[-1]}" if failures else "exited"))
             current = None
     return outcomes
 
