@@ -20,8 +20,11 @@ STARTED = time.perf_counter()  # before the heavy imports: the tour reports the 
 
 import argparse  # noqa: E402
 import json  # noqa: E402
+import logging  # noqa: E402
 import re  # noqa: E402
 import sys  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -160,7 +163,8 @@ class Tour:
         self.aws.provider.arm(step.name, ProviderFault.LOST_ANSWER, 1)
         self.line("fault armed", f"the provider applies {step.name}'s next call, then loses its answer (local only)")
         response = self.created(self.post(key, SAMPLE_BODY))
-        entity = self.follow(response.body["id"])
+        with handler_errors_hidden():
+            entity = self.follow(response.body["id"])
         effect = self.ledger(entity["id"], step)
         self.faults_spent(step, 1)
         self.expect(
@@ -199,9 +203,13 @@ class Tour:
             f"the provider applies {step.name}'s next {attempts} calls, then loses every answer (local only)",
         )
         response = self.created(self.post(key, SAMPLE_BODY))
-        entity = self.follow(response.body["id"])
+        with handler_errors_hidden():
+            entity = self.follow(response.body["id"])
         recorded = step.name in entity.get("steps", {})
-        self.line("recorded", f"{step.name} {'has a result' if recorded else 'no result (no answer ever arrived)'}")
+        self.line(
+            "recorded",
+            f"a {step.name} result" if recorded else f"no {step.name} result on the {ENTITY} (no answer ever arrived)",
+        )
         self.compensated_in_order(entity, step)
         effect = self.ledger(entity["id"], step)
         self.faults_spent(step, attempts)
@@ -367,7 +375,8 @@ class Tour:
         for state, outcome in states:
             kind = self.kinds.get(state, "status" if state.startswith("Mark") else "failure record")
             result = recorded.get(state, {}).get("result")
-            detail = f"  {short(result, entity['id'])}" if result is not None and outcome == "succeeded" else ""
+            succeeded = outcome.startswith("succeeded")
+            detail = f"  {short(result, entity['id'])}" if result is not None and succeeded else ""
             self.line(kind, f"{state:{WIDTH}} {outcome}{detail}")
 
     # -- inspection --------------------------------------------------------------------------------------------
@@ -406,6 +415,18 @@ class Tour:
     @staticmethod
     def line(label: str, text: str) -> None:
         out(f"{INDENT}{label:14} {text}")
+
+
+@contextmanager
+def handler_errors_hidden() -> Iterator[None]:
+    """Hide the handlers' ERROR logs: a step logs every lost answer with its traceback, the timeline names each."""
+    logger = logging.getLogger(SETTINGS.service_name)
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def describe(effect: Effect | None) -> str:

@@ -137,3 +137,22 @@ def test_action_functions_know_their_action_and_only_read_and_update_entities(te
             "dynamodb:UpdateItem",
         }
         assert actions_on(statements, entity_table) == {"dynamodb:GetItem", "dynamodb:UpdateItem"}
+
+
+def test_each_step_s_timeout_memory_and_environment_reach_its_functions_and_its_tasks(
+    template_json: dict[str, Any],
+) -> None:
+    # Given the step list's per-step settings
+    functions = resources_of_type(template_json, "AWS::Lambda::Function")
+    ids = action_function_ids(template_json)
+    definition = json.loads(state_machine(template_json)["DefinitionString"])
+    for step in SAGA_STEPS:
+        for action in filter(None, [step.name, step.compensation]):
+            # When the stack is synthesized
+            properties = functions[ids[action]]["Properties"]
+            task = definition["States"][pascal(action)]
+            # Then the step's function and its compensation's have its timeout, memory and extra variables, and
+            # the state machine gives up an attempt at the same timeout
+            assert properties["Timeout"] == step.timeout_seconds == task["TimeoutSeconds"]
+            assert properties["MemorySize"] == step.memory_mb
+            assert dict(step.environment).items() <= properties["Environment"]["Variables"].items()

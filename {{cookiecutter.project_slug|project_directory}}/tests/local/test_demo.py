@@ -5,11 +5,23 @@ import pytest
 from infra.saga_steps import SAGA_STEPS
 from infra.settings import SETTINGS
 from local.api import LocalApi
-from local.demo import Tour, TourFailed, failure_step
+from local.demo import INDENT, Tour, TourFailed, failure_step
 from local.runtime import EmbeddedAws
-from tests.local.support import new_key
+from tests.local.support import attempts_until_caught, new_key
 
 pytestmark = pytest.mark.usefixtures("settled")
+
+# The step the tour refuses, and whose answers it loses: the same choice for every step list.
+PAYMENT = failure_step(SAGA_STEPS)
+# Read from the checked-in ASL, apart from the tour, which reads the deployed definition.
+ATTEMPTS = attempts_until_caught(PAYMENT.name, "StepOutcomeUnknown")
+refundable = pytest.mark.skipif(not PAYMENT.compensation, reason="no compensatable step: nothing is ever undone")
+
+
+def printed(capsys: pytest.CaptureFixture[str], label: str) -> list[str]:
+    """The text of every tour line printed with ``label`` since the last read."""
+    prefix = f"{INDENT}{label:14} "
+    return [line.removeprefix(prefix) for line in capsys.readouterr().out.splitlines() if line.startswith(prefix)]
 
 
 def test_the_tour_sees_nothing_unexpected_in_the_service_as_generated(aws: EmbeddedAws) -> None:
@@ -39,3 +51,75 @@ def test_a_tour_that_sees_a_new_entity_fail_names_it_and_fails(aws: EmbeddedAws)
     with pytest.raises(TourFailed) as failed:
         tour.check()
     assert str(failed.value) == f"The tour saw 1 unexpected thing(s):\n  - {expected}"
+
+
+def test_a_payment_whose_answer_is_lost_once_completes_with_one_standing_charge(
+    aws: EmbeddedAws, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given the tour
+    tour = Tour(aws, LocalApi(aws))
+    # When it shows the provider applying the payment step and losing the answer, once
+    entity = tour.lost_answer(5, PAYMENT, new_key())
+    # Then the step was retried with its key: the order completed and the provider holds one effect from two calls
+    assert entity is not None
+    effect = aws.provider.effects(entity["id"])[PAYMENT.name]
+    assert (entity["status"], effect.applied, effect.undone, effect.performed) == ("COMPLETED", True, False, 2)
+    assert aws.provider.armed() == {}
+    # And the tour printed that ledger entry and saw nothing unexpected
+    assert printed(capsys, "provider") == [f"<id>/{PAYMENT.name} applied once (2 calls), standing"]
+    assert tour.unexpected == []
+
+
+@refundable
+def test_a_payment_whose_answer_never_arrives_is_refunded_by_its_key(
+    aws: EmbeddedAws, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given the tour
+    tour = Tour(aws, LocalApi(aws))
+    # When it shows the provider applying the payment step and losing the answer on every attempt the ASL allows
+    entity = tour.answer_never_arrives(6, PAYMENT, new_key())
+    # Then the order failed without a payment result, and the provider undid the charge it had applied
+    assert entity is not None
+    effect = aws.provider.effects(entity["id"])[PAYMENT.name]
+    assert (entity["status"], entity["failure_reason"]) == ("FAILED", "StepOutcomeUnknown")
+    assert PAYMENT.name not in entity["steps"]
+    assert (effect.applied, effect.undone, effect.performed) == (True, True, ATTEMPTS)
+    assert not any(effect.standing for effect in aws.provider.effects(entity["id"]).values())
+    # And the tour printed that ledger entry and saw nothing unexpected
+    assert printed(capsys, "provider") == [f"<id>/{PAYMENT.name} applied once ({ATTEMPTS} calls), undone"]
+    assert tour.unexpected == []
+
+
+@pytest.mark.skipif(bool(PAYMENT.compensation), reason="a compensatable step: the tour shows the refund")
+def test_without_a_compensation_the_tour_says_why_it_shows_no_refund_and_sends_nothing(
+    aws: EmbeddedAws, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given the tour, and a step list with no compensation at all
+    tour = Tour(aws, LocalApi(aws))
+    before = tour.counts()
+    # When it comes to the payment whose answer never arrives
+    entity = tour.answer_never_arrives(6, PAYMENT, new_key())
+    # Then it says why it cannot show it, instead of running an order it would have to call broken
+    assert entity is None
+    (reason,) = printed(capsys, "not shown")
+    assert reason.startswith("no step has a compensation")
+    assert (tour.counts(), aws.provider.armed(), tour.unexpected) == (before, {}, [])
+
+
+@refundable
+def test_a_tour_that_sees_a_charge_left_standing_names_it_and_fails(
+    aws: EmbeddedAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the tour, and a provider whose undo answers "nothing to undo" but keeps every effect
+    tour = Tour(aws, LocalApi(aws))
+    monkeypatch.setattr(aws.provider, "undo", lambda key: {"undone": None})
+    # When the tour shows a payment whose answer never arrives
+    tour.answer_never_arrives(6, PAYMENT, new_key())
+    # Then it notes the effects the provider still holds, and its verdict fails
+    standing = sorted(step.name for step in SAGA_STEPS[: SAGA_STEPS.index(PAYMENT) + 1] if step.compensation)
+    assert tour.unexpected == [
+        f"the provider still holds {', '.join(standing)} for the {SETTINGS.domain} whose {PAYMENT.name} answer"
+        " never arrived"
+    ]
+    with pytest.raises(TourFailed):
+        tour.check()

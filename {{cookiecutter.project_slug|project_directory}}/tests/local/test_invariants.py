@@ -1,20 +1,36 @@
 """The service's invariants under random scenarios: requests, replays, faults, redeliveries, duplicates and time.
 
 Hypothesis draws each scenario as a sequence of actions against the shared embedded AWS: new requests,
-replays, a key reused with another body, concurrent duplicates, faults armed on any function, stream
-redelivery, duplicate executions, virtual time skipped past the idempotency TTL, and settling. When the
-scenario ends the system is left to quiesce (faults cleared, everything settled, every client that got
-no answer retries once) and the invariants are checked on this scenario's entities only:
+replays, a key reused with another body, concurrent duplicates, faults armed on any function, faults armed
+at the external provider the saga's steps call (a lost answer, an outage; as many as a step's retries
+absorb, or one more), stream redelivery, duplicate executions, virtual time skipped past the idempotency
+TTL, and settling. When the scenario ends the system is left to quiesce (faults cleared, everything
+settled, every client that got no answer retries once) and the invariants are checked on this scenario's
+entities only:
 
 1. one entity per Idempotency-Key, ever (also after its idempotency record expired), with one outbox event;
 2. every accepted entity's saga ended (COMPLETED or FAILED), or the delivery of its outbox event was given up;
-3. each action took effect at most once per entity, and compensations ran exactly for the compensatable
-   steps up to the failing one, latest first, and only when the saga failed;
+3. each action recorded its result at most once per entity, and compensations ran exactly for the
+   compensatable steps up to the failing one (and every later one started), latest first, and only when the
+   saga failed;
 4. a refused request (4xx) wrote nothing (checked as it happens);
 5. STANDARD ran at most one execution per entity; EXPRESS may run more, harmlessly (3 holds).
 
+The provider's ledger (local/provider.py) is what the outside world saw; against it, for each entity:
+
+6. every recorded step result is an effect the provider applied, and the provider applied nothing for a
+   step the entity does not record as started; a COMPLETED entity has each recorded step's effect exactly
+   once and standing, and nothing undone (a retriable step that recorded its failure may have its effect
+   or none);
+7. a FAILED entity has no standing effect of any compensatable step; with STANDARD (one execution) no
+   step after the failing one ever started, so no effect of one exists (``assert_failed_at_the_provider``
+   says what EXPRESS duplicates leave, and why that is all that is certain);
+8. the provider saw no call at all for an entity id that was never accepted: every id it first saw during
+   the scenario is one of the scenario's accepted entities (or of an earlier scenario's).
+
 The number of scenarios follows the Hypothesis profile (``HYPOTHESIS_PROFILE=soak`` runs many more);
-``--hypothesis-show-statistics`` lists the actions taken and the fault points (function/kind) that fired.
+``--hypothesis-show-statistics`` lists the actions taken and the fault points that fired: a function's
+(``fault fired: function/kind``) and the provider's (``provider: step/kind``).
 """
 
 import json
@@ -31,12 +47,13 @@ from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
-from infra.saga_definition import SagaStep, retriable_steps
+from infra.saga_definition import STEP_OUTCOME_UNKNOWN, SagaStep, retriable_steps
 from infra.saga_steps import SAGA_STEPS
 from infra.settings import SETTINGS
 from local.api import ApiResponse
 from local.faults import FaultKind
 from local.lambdas import Invocation
+from local.provider import Effect, ProviderFault
 from local.runtime import EmbeddedAws
 from local.streams import STREAM_RETENTION_SECONDS
 from tests.conftest import HYPOTHESIS_PROFILE, SCENARIOS_BY_PROFILE
@@ -62,6 +79,7 @@ SAGA_ACTIONS = [step.name for step in SAGA_STEPS] + [step.compensation for step 
 FAULT_ROLES = [*SAGA_ACTIONS, RELAY, CREATE_HANDLER]
 RETRIABLE = retriable_steps(SAGA_STEPS)
 COMPENSATED_STEP = {str(step.compensation): step.name for step in SAGA_STEPS if step.compensation}
+COMPENSATABLE_STEPS = {step.name for step in COMPENSATABLE}
 FINAL_STATUSES = {"COMPLETED", "FAILED"}
 STEPS_PER_SCENARIO = 12
 # What a client sees when the create function fails: the Lambda service's error, or the proxy integration's.
@@ -93,6 +111,23 @@ def faults_absorbed(role: str) -> int | None:
     if role not in SAGA_ACTIONS or role in RETRIABLE:
         return None
     return min(int(retrier["MaxAttempts"]) for retrier in asl()["States"][state_name(role)]["Retry"])
+
+
+def retries_after_unknown_outcome(step: str) -> int:
+    """How often the state machine retries ``step`` after a failure of unknown outcome, as the ASL says.
+
+    A provider's lost answer or outage reaches it as StepOutcomeUnknown (the step's handler): a non-retriable
+    step's retrier names that error, a retriable step's matches every error.
+    """
+    return attempts_until_caught(step, STEP_OUTCOME_UNKNOWN) - 1
+
+
+def provider_fault_counts(step: str) -> st.SearchStrategy[int]:
+    """As many faults in a row as the step's retries absorb, or one more: then its last attempt fails too, and
+    the saga compensates (or, for a retriable step, records the failure and completes)."""
+    retries = retries_after_unknown_outcome(step)
+    exhausting = st.just(retries + 1)
+    return st.integers(min_value=1, max_value=retries) | exhausting if retries else exhausting
 
 
 class Recorder:
@@ -138,6 +173,8 @@ class KeyUse:
 class FlowScenario(RuleBasedStateMachine):
     aws: ClassVar[EmbeddedAws]
     client: ClassVar[Client]
+    # The entities earlier scenarios accepted: the provider is shared for the session, and so is its ledger.
+    accepted_earlier: ClassVar[set[str]] = set()
 
     def __init__(self) -> None:
         super().__init__()
@@ -145,6 +182,8 @@ class FlowScenario(RuleBasedStateMachine):
         self.roles = {self.aws.function_name(role): role for role in FAULT_ROLES}
         self.counts_before = item_counts()
         self.fired_before = len(self.aws.faults.fired)
+        self.provider_fired_before = len(self.aws.provider.fired)
+        self.provider_entities_before = self.aws.provider.entities()
         self.given_up_before = [len(poller.log.sent_to_on_failure) for poller in self.aws.pollers]
         self.recorder = Recorder(self.aws)
 
@@ -285,6 +324,16 @@ class FlowScenario(RuleBasedStateMachine):
         event("action: arm fault")
         self.aws.arm_fault(role, kind, count, error_name="Refused")
 
+    @rule(step=st.sampled_from([step.name for step in SAGA_STEPS]), fault=st.sampled_from(list(ProviderFault)), data=st.data())
+    def arm_provider_fault(self, step: str, fault: ProviderFault, data: st.DataObject) -> None:
+        # Any step, compensatable or not: the provider fails its next calls for whichever entity comes first,
+        # so faults armed together may also be shared out between sagas, each absorbing its part.
+        count = data.draw(provider_fault_counts(step), label="count")
+        pending = len(self.aws.provider.armed().get(step, []))
+        exhausts = pending + count > retries_after_unknown_outcome(step)
+        event(f"action: arm provider fault ({'more than' if exhausts else 'within'} the step's retries)")
+        self.aws.provider.arm(step, fault, count)
+
     @rule()
     def redeliver_streams(self) -> None:
         event("action: redeliver streams")
@@ -333,18 +382,22 @@ class FlowScenario(RuleBasedStateMachine):
         finally:
             self.recorder.stop()
             self.forget_given_up_deliveries()
+            # Also when a check failed: no fault armed here may fire in the next scenario (Hypothesis shrinks).
+            self.aws.faults.clear()
+            self.aws.provider.clear()
             # The next scenario starts a day later, so its stream re-reads no longer reach this one's records.
             self.aws.clock.advance(STREAM_RETENTION_SECONDS)
 
     def quiesce(self) -> None:
         """Everything delivered and finished (faults still armed fire on it), then no fault left; a client without
         an answer retries until it gets one."""
-        if self.aws.faults.armed():
+        if self.aws.faults.armed() or self.aws.provider.armed():
             # Traffic goes on: one more request brings work for the faults still armed.
             event("teardown: one more request meets the armed faults")
             self.new_request(VALID_BODY)
         self.aws.settle()
         self.aws.faults.clear()
+        self.aws.provider.clear()
         self.aws.settle()
         for key, use in self.keys.items():
             if use.answer is None:
@@ -354,6 +407,8 @@ class FlowScenario(RuleBasedStateMachine):
         self.aws.settle()
         for function_name, fault in self.aws.faults.fired[self.fired_before :]:
             event(f"fault fired: {self.roles.get(function_name, function_name)}/{fault.kind.value}")
+        for step, provider_fault in self.aws.provider.fired[self.provider_fired_before :]:
+            event(f"provider: {step}/{provider_fault.value}")
 
     def check_the_invariants(self) -> None:
         entity_ids = {str(use.entity_id) for use in self.keys.values()}
@@ -365,7 +420,15 @@ class FlowScenario(RuleBasedStateMachine):
             event(f"saga: {entity['status']}")
             self.assert_each_action_took_effect_once(entity_id, entity)
             assert_compensated_exactly_as_failed(entity)
+            effects = self.aws.provider.effects(entity_id)
+            assert_the_provider_applied_what_was_started(entity, effects)
+            if entity["status"] == "COMPLETED":
+                assert_completed_at_the_provider(entity, effects)
+            elif entity["status"] == "FAILED":
+                assert_failed_at_the_provider(entity, effects)
         self.assert_executions_per_entity(events)
+        self.assert_no_provider_call_for_an_entity_never_accepted(entity_ids)
+        self.accepted_earlier.update(entity_ids)
 
     def assert_one_entity_and_one_outbox_event_per_key(self, entity_ids: set[str]) -> dict[str, str]:
         """Invariant 1: as many new entities and outbox rows as keys, and each entity's row is the one its stream
@@ -398,6 +461,19 @@ class FlowScenario(RuleBasedStateMachine):
                 event("saga ran more than once")
             if SETTINGS.workflow_type == "STANDARD":
                 assert runs[event_id] <= 1, entity_id
+
+    def assert_no_provider_call_for_an_entity_never_accepted(self, entity_ids: set[str]) -> None:
+        """Invariant 8: every entity id the provider first saw during this scenario was accepted (a 201 and an
+        entity item, invariant 1), in this scenario or an earlier one; so no effect applied for any other id.
+
+        Certain: a step calls the provider only after recording that it started, a write that requires the
+        entity item, and a compensation reads the item first; so a call of any kind, not only an applied effect,
+        names an accepted entity. The ledger outlives scenarios, hence the snapshot taken when this one began.
+        """
+        seen_now = self.aws.provider.entities() - self.provider_entities_before
+        if seen_now & self.accepted_earlier:
+            event("provider: called for an entity of an earlier scenario")
+        assert seen_now <= entity_ids | self.accepted_earlier, seen_now - entity_ids - self.accepted_earlier
 
     def forget_given_up_deliveries(self) -> None:
         """Take this scenario's given-up batches off the shared on-failure queue, so that later tests find theirs.
@@ -463,17 +539,24 @@ def possible_failing_steps(entity: dict[str, Any]) -> list[SagaStep]:
 
 
 def compensations_after_failing_at(failed: SagaStep, entity: dict[str, Any]) -> list[str]:
-    """Latest first: the compensatable steps up to the failing one, and up to the latest step any execution took."""
-    taken = [index for index, step in enumerate(SAGA_STEPS) if step.name in entity["steps"]]
-    last = max([SAGA_STEPS.index(failed), *taken])
+    """Latest first: the compensatable steps up to the failing one, and up to the latest step any execution started.
+
+    Started, not only recorded: the claim for failing compensates from the latest step started, since a step
+    whose answer was lost (retries exhausted, or still retrying in a duplicate) may have taken effect.
+    """
+    started = [index for index, step in enumerate(SAGA_STEPS) if step.name in entity["started"]]
+    last = max([SAGA_STEPS.index(failed), *started])
     return [str(step.compensation) for step in reversed(SAGA_STEPS[: last + 1]) if step.compensation]
 
 
 def assert_compensated_exactly_as_failed(entity: dict[str, Any]) -> None:
     """Invariant 3, second half: compensations ran for the compensatable steps up to the failing one (and every
-    later one taken), the steps taken undone latest first, and only when the saga failed.
+    later one started), the steps started undone latest first, and only when the saga failed.
 
-    The compensation of a failing step that was never taken (it may have had a partial effect) can come after
+    The failing step itself is compensated whether or not its result was recorded: after a lost answer it is
+    started but not recorded. Latest first holds for every step started: all of them started before the first
+    claim for failing, so every claiming execution finds them and undoes them before any earlier one. The
+    compensation of a failing step that never started (it failed before its handler ran) can come after
     earlier ones: when two duplicate executions fail at different steps at once, the one failing earlier cannot
     know that the other will fail later, and compensates first.
     """
@@ -491,9 +574,73 @@ def assert_compensated_exactly_as_failed(entity: dict[str, Any]) -> None:
         expected for expected in compensations_by_failing_step.values() if set(entity["compensations"]) == set(expected)
     ]
     assert matching, (compensations_by_failing_step, entity)
-    undone_steps = [compensation for compensation in matching[0] if COMPENSATED_STEP[compensation] in entity["steps"]]
+    undone_steps = [
+        compensation for compensation in matching[0] if COMPENSATED_STEP[compensation] in entity["started"]
+    ]
     times = [entity["compensations"][compensation]["at"] for compensation in undone_steps]
     assert times == sorted(times), entity
+
+
+def assert_the_provider_applied_what_was_started(entity: dict[str, Any], effects: dict[str, Effect]) -> None:
+    """Invariant 6, first half, for every entity whatever its status: each step result recorded is an effect the
+    provider applied (its answer came from the provider), and the provider applied nothing for a step the entity
+    does not record as started (a step records that it started before it calls the provider)."""
+    assert set(entity["steps"]) <= set(entity["started"]), entity
+    for step in entity["steps"]:
+        assert step in effects and effects[step].applied, (step, effects, entity)
+    applied = {step for step, effect in effects.items() if effect.applied}
+    assert applied <= set(entity["started"]), (applied, entity)
+
+
+def assert_completed_at_the_provider(entity: dict[str, Any], effects: dict[str, Effect]) -> None:
+    """Invariant 6, second half: a COMPLETED saga's effects are exactly once and standing at the provider.
+
+    The ledger has one entry per idempotency key, so a step's effect is there once however often it was
+    performed (retries after lost answers); once and standing is: that entry, applied, not undone. Nothing
+    is undone at all: no compensation runs before a claim for failing, and after one no execution completes.
+    A retriable step that recorded its failure may have its effect (its last answer was lost) or none.
+    """
+    for step in SAGA_STEPS:
+        effect = effects.get(step.name)
+        if step.name in entity["steps"]:
+            assert effect is not None and effect.standing, (step.name, effect, entity)
+        else:
+            assert step.name in RETRIABLE and step.name in entity["failures"], (step.name, entity)
+            event(f"provider: a failed retriable step left {'its effect' if effect else 'no effect'}")
+    assert all(effect.standing for effect in effects.values()), (effects, entity)
+
+
+def assert_failed_at_the_provider(entity: dict[str, Any], effects: dict[str, Effect]) -> None:
+    """Invariant 7: a FAILED saga left no standing effect of a compensatable step, nor (STANDARD) of a step after
+    the failing one.
+
+    What is certain, and why. Every compensatable step: it was compensated by its idempotency key if it
+    started (invariant 3), and an undo is final at the provider (an attempt still in flight applies nothing);
+    one that never started has no effect (invariant 6). A step without compensation cannot be undone, so its
+    effect stands when it took one: a step before the failing one (its result recorded), or the failing step
+    itself when its answer was lost; which step failed is not on the entity (``failure_reason`` is the error's
+    name), but it is the latest started step or the one after it. With STANDARD one execution runs the saga,
+    so the steps started are the first ones in order, each with its result recorded but the latest (the
+    failing step, or the last before it when it failed before starting): no step after the failing one
+    started, and none has an effect (invariant 6). With EXPRESS a duplicate execution may have been ahead of
+    the one that failed and have started later steps before the claim: their compensatable ones are undone,
+    but an effect of a later step without compensation (a retriable one included) stands; only the first
+    two claims are certain then.
+    """
+    event(f"saga: FAILED ({entity['failure_reason']})")
+    for step in COMPENSATABLE_STEPS:
+        effect = effects.get(step)
+        assert effect is None or not effect.standing, (step, effect, entity)
+    standing_uncompensatable = [step.name for step in SAGA_STEPS if step.name not in COMPENSATABLE_STEPS and effects.get(step.name, Effect("", applied=False)).standing]
+    if standing_uncompensatable:
+        event("provider: an effect without compensation stands on a FAILED entity")
+    if SETTINGS.workflow_type != "STANDARD":
+        if any(step in RETRIABLE for step in standing_uncompensatable):
+            event("provider: a retriable step's effect stands on a FAILED entity (a duplicate ahead of the failing one)")
+        return
+    started = [step.name for step in SAGA_STEPS if step.name in entity["started"]]
+    assert started == [step.name for step in SAGA_STEPS[: len(started)]], entity
+    assert set(started[:-1]) <= set(entity["steps"]), entity
 
 
 def delete_queued(queue_url: str, request_ids: set[str]) -> None:

@@ -91,7 +91,7 @@ def progress_write_throttled_once(monkeypatch: pytest.MonkeyPatch) -> Iterator[l
         if kind == "step" and not throttled:
             throttled.append(action)
             error = {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "throttled"}}
-            raise ClientError(error, "UpdateItem")  # type: ignore[arg-type]
+            raise ClientError(error, "UpdateItem")
         return bool(record_action(self, entity_id, kind, action, *args))
 
     monkeypatch.setattr(entities.EntityStore, "record_action", throttle_once)
