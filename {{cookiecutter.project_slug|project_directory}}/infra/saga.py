@@ -5,6 +5,8 @@ from pathlib import Path
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_ssm as ssm
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
@@ -66,6 +68,7 @@ class Saga(Construct):
             )
             # The action's conditional writes are its idempotency guard and its progress record.
             storage.entity_table.grant(function, "dynamodb:GetItem", "dynamodb:UpdateItem")
+            self._grant_step_access(action, function, step)
             self.action_functions[action] = function
 
         available = {
@@ -122,4 +125,17 @@ class Saga(Construct):
         if storage.retriable_failures_queue:
             self.state_machine.add_to_role_policy(
                 iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[storage.retriable_failures_queue.queue_arn])
+            )
+
+    def _grant_step_access(self, action: str, function: lambda_.Function, step: SagaStep) -> None:
+        """The step's own secrets, parameters and extra permissions, on this action's role only."""
+        for index, name in enumerate(step.secrets):
+            secret = secretsmanager.Secret.from_secret_name_v2(self, f"{pascal(action)}Secret{index}", name)
+            secret.grant_read(function)
+        for index, name in enumerate(step.parameters):
+            parameter = ssm.StringParameter.from_string_parameter_name(self, f"{pascal(action)}Parameter{index}", name)
+            parameter.grant_read(function)
+        for grant in step.grants:
+            function.add_to_role_policy(
+                iam.PolicyStatement(actions=list(grant.actions), resources=list(grant.resources))
             )

@@ -117,6 +117,14 @@ class RetryPolicy:
         }
 
 
+@dataclass(frozen=True)
+class IamGrant:
+    """Extra IAM permissions for one step's functions: ``actions`` (``"sqs:SendMessage"``) on ``resources`` (ARNs)."""
+
+    actions: tuple[str, ...]
+    resources: tuple[str, ...]
+
+
 STEP_RETRY = RetryPolicy()
 # A compensation must eventually succeed: it retries longer than a step.
 COMPENSATION_RETRY = RetryPolicy(max_attempts=3)
@@ -129,8 +137,10 @@ class SagaStep:
 
     ``timeout_seconds`` bounds one attempt of the step and of its compensation: their Lambda functions'
     timeout and their Tasks' ``TimeoutSeconds``. ``memory_mb`` is their Lambda memory (CPU grows with it).
-    ``environment`` adds variables to both functions. ``retry`` bounds the retries of the step after a
-    failure of unknown outcome; ``compensation_retry`` those of its compensation after any failure.
+    ``retry`` bounds the retries of the step after a failure of unknown outcome; ``compensation_retry``
+    those of its compensation after any failure. The rest reaches the step's and its compensation's
+    functions only: ``environment`` as variables (name, value), ``secrets`` (Secrets Manager secret names)
+    and ``parameters`` (SSM parameter names, with their leading ``/``) as read grants, and ``grants``.
     """
 
     name: str
@@ -140,6 +150,9 @@ class SagaStep:
     retry: RetryPolicy = STEP_RETRY
     compensation_retry: RetryPolicy = COMPENSATION_RETRY
     environment: tuple[tuple[str, str], ...] = ()
+    secrets: tuple[str, ...] = ()
+    parameters: tuple[str, ...] = ()
+    grants: tuple[IamGrant, ...] = ()
 
 
 def pascal(name: str) -> str:

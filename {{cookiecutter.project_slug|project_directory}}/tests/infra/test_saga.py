@@ -1,12 +1,18 @@
 """The saga state machine: definition, substitutions, type, logging, tracing and its permissions."""
 
+import dataclasses
 import json
 import re
 from typing import Any
 
-from infra.saga_definition import action_names, build_asl, pascal, placeholders
+import aws_cdk as cdk
+from aws_cdk.assertions import Template
+
+from app import cdk_json_context
+from infra.saga_definition import IamGrant, action_names, build_asl, pascal, placeholders
 from infra.saga_steps import SAGA_STEPS
 from infra.settings import SETTINGS
+from infra.stack import ServiceStack
 from tests.infra.support import (
     actions_on,
     all_actions,
@@ -156,3 +162,46 @@ def test_each_step_s_timeout_memory_and_environment_reach_its_functions_and_its_
             assert properties["Timeout"] == step.timeout_seconds == task["TimeoutSeconds"]
             assert properties["MemorySize"] == step.memory_mb
             assert dict(step.environment).items() <= properties["Environment"]["Variables"].items()
+
+
+def test_a_step_s_secrets_parameters_and_extra_grants_reach_its_own_functions_only() -> None:
+    # Given the first step with a secret, a parameter and an extra permission (the ASL does not change)
+    ledger_queue = "arn:aws:sqs:us-east-1:123456789012:ledger"
+    first = dataclasses.replace(
+        SAGA_STEPS[0],
+        secrets=("payments/api-key",),
+        parameters=("/payments/url",),
+        grants=(IamGrant(actions=("sqs:SendMessage",), resources=(ledger_queue,)),),
+    )
+    # When a stack is synthesized with it
+    app = cdk.App(context=cdk_json_context())
+    stack = ServiceStack(
+        app,
+        "StepAccessProbe",
+        settings=SETTINGS,
+        saga_steps=(first, *SAGA_STEPS[1:]),
+        synthesizer=cdk.DefaultStackSynthesizer(generate_bootstrap_version_rule=False),
+    )
+    template_json = Template.from_stack(stack).to_json()
+    functions = resources_of_type(template_json, "AWS::Lambda::Function")
+    ids = {
+        action: logical_id_of_type(template_json, "AWS::Lambda::Function", f"{pascal(action)}Function")
+        for action in action_names(SAGA_STEPS)
+    }
+
+    def granted(action: str) -> str:
+        return json.dumps(function_role_statements(template_json, functions[ids[action]]))
+
+    # Then the step's functions (the step and its compensation) may read the secret and the parameter and send to
+    # the queue
+    own = [action for action in (first.name, first.compensation) if action]
+    for action in own:
+        statements = granted(action)
+        assert "secretsmanager:GetSecretValue" in statements and "secret:payments/api-key-??????" in statements
+        assert "ssm:GetParameter" in statements and "parameter/payments/url" in statements
+        assert "sqs:SendMessage" in statements and ledger_queue in statements
+    # And no other action's function may
+    for action in set(action_names(SAGA_STEPS)) - set(own):
+        statements = granted(action)
+        assert "payments/api-key" not in statements and "payments/url" not in statements
+        assert ledger_queue not in statements
