@@ -36,6 +36,8 @@ PYTHON = sys.executable
 # .mypy_cache, and named after the generated mypy settings it holds: mypy 2.4.1 reused a cache written before
 # those settings limited which aws_cdk modules are followed, and then refused every import of aws_cdk.
 MYPY_CACHE_DIR = REPO_ROOT / "build" / "mypy-cache-aws-cdk-allow-list"
+# The generated projects' Lambda dependencies (their infra/dependencies.py), shared by every render.
+LAMBDA_DEPENDENCIES_CACHE = REPO_ROOT / "build" / "lambda-dependencies"
 
 
 @functools.cache
@@ -63,6 +65,8 @@ def tool_env(**extra: str) -> dict[str, str]:
         # Node 20 is past jsii's end of life; the warning box would bury the real output.
         JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20",
         MYPY_CACHE_DIR=str(MYPY_CACHE_DIR),
+        # Every render of one Python version and architecture builds the same Lambda dependencies: built once.
+        LAMBDA_DEPENDENCIES_CACHE=str(LAMBDA_DEPENDENCIES_CACHE),
         # Tools must not leave bytecode in the rendered tree: the leftover checks read every file.
         PYTHONDONTWRITEBYTECODE="1",
     )

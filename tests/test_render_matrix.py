@@ -509,15 +509,17 @@ def test_license(checked: CheckedProject) -> None:
     assert (checked.project / "LICENSE").is_file()
 
 
-def test_runtime_architecture_and_powertools_layer(checked: CheckedProject, assembly: CloudAssembly) -> None:
+def test_runtime_architecture_and_dependencies_layer(checked: CheckedProject, assembly: CloudAssembly) -> None:
     runtime, architecture = checked.options["python_runtime"], checked.options["architecture"]
-    layer = f"AWSLambdaPowertoolsPythonV3-python{runtime.replace('.', '')}-{architecture}:"
+    ((layer_id, layer),) = assembly.resources("AWS::Lambda::LayerVersion").items()
+    # The layer's packages are built per Python version and architecture; a mismatch fails at import.
+    assert layer["CompatibleRuntimes"] == [f"python{runtime}"]
+    assert layer["CompatibleArchitectures"] == [architecture]
 
     for logical_id, function in service_functions(checked, assembly).items():
         assert function["Runtime"] == f"python{runtime}", logical_id
         assert function.get("Architectures", ["x86_64"]) == [architecture], logical_id
-        # The AWS-managed layer is built per Python version and architecture; a mismatch fails at import.
-        assert layer in json.dumps(function.get("Layers", [])), logical_id
+        assert function["Layers"] == [{"Ref": layer_id}], logical_id
 
 
 def test_idempotency_ttl_and_outbox_retention(checked: CheckedProject, assembly: CloudAssembly) -> None:

@@ -3,33 +3,24 @@
 from collections.abc import Mapping
 from pathlib import Path
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import AssetHashType, Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from infra.dependencies import build_dependencies
 from infra.settings import ServiceSettings
 
 SOURCE_DIR = Path(__file__).resolve().parent.parent / "src"
 # Packaging metadata and caches are not code; leaving them out keeps the asset hash stable across machines.
 SOURCE_EXCLUDES = ["**/__pycache__", "**/*.pyc", "*.egg-info"]
-POWERTOOLS_LAYER_ACCOUNT = "017000801446"
-POWERTOOLS_LAYER_CONTEXT_KEY = "powertools_layer_version"
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 # Importing pydantic and Powertools dominates cold starts, and Lambda CPU scales with memory.
 MEMORY_MB = 512
 
 RUNTIMES = {"3.12": lambda_.Runtime.PYTHON_3_12, "3.13": lambda_.Runtime.PYTHON_3_13}
 ARCHITECTURES = {"arm64": lambda_.Architecture.ARM_64, "x86_64": lambda_.Architecture.X86_64}
-
-
-def powertools_layer_arn(region: str, settings: ServiceSettings, version: int) -> str:
-    python = "python" + settings.python_runtime.replace(".", "")
-    return (
-        f"arn:aws:lambda:{region}:{POWERTOOLS_LAYER_ACCOUNT}:layer:"
-        f"AWSLambdaPowertoolsPythonV3-{python}-{settings.architecture}:{version}"
-    )
 
 
 def log_group(scope: Construct, id: str, *, log_group_name: str | None = None) -> logs.LogGroup:
@@ -52,17 +43,23 @@ def common_environment(settings: ServiceSettings) -> dict[str, str]:
 
 
 class FunctionFactory:
-    """Builds the service's functions: one code asset and one Powertools layer shared by all of them."""
+    """Builds the service's functions: one code asset and one dependencies layer shared by all of them."""
 
     def __init__(self, scope: Construct, settings: ServiceSettings) -> None:
         self._settings = settings
-        # `cdk synth -c powertools_layer_version=N` picks another published layer without editing the settings.
-        layer_version = int(
-            scope.node.try_get_context(POWERTOOLS_LAYER_CONTEXT_KEY) or settings.powertools_layer_version
-        )
-        # The region is a deploy-time token, so one synthesized template serves every region.
-        self.powertools_layer = lambda_.LayerVersion.from_layer_version_arn(
-            scope, "PowertoolsLayer", powertools_layer_arn(Stack.of(scope).region, settings, layer_version)
+        # Powertools, pydantic and boto3 at the versions the tests ran, built for Lambda's platform
+        # (infra/dependencies.py).
+        dependencies = build_dependencies(settings.python_runtime, settings.architecture)
+        self.dependencies_layer = lambda_.LayerVersion(
+            scope,
+            "DependenciesLayer",
+            # The build's key names every input, so the folder (thousands of files) need not be hashed again.
+            code=lambda_.Code.from_asset(
+                str(dependencies.directory), asset_hash=dependencies.key, asset_hash_type=AssetHashType.CUSTOM
+            ),
+            compatible_runtimes=[RUNTIMES[settings.python_runtime]],
+            compatible_architectures=[ARCHITECTURES[settings.architecture]],
+            description=f"{settings.service_name}: the pinned dependencies of pyproject.toml",
         )
         self._code = lambda_.Code.from_asset(str(SOURCE_DIR), exclude=SOURCE_EXCLUDES)
         self.functions: list[lambda_.Function] = []
@@ -96,7 +93,7 @@ class FunctionFactory:
             handler=handler,
             runtime=RUNTIMES[self._settings.python_runtime],
             architecture=ARCHITECTURES[self._settings.architecture],
-            layers=[self.powertools_layer],
+            layers=[self.dependencies_layer],
             memory_size=memory_mb,
             timeout=timeout,
             tracing=lambda_.Tracing.ACTIVE if self._settings.tracing_enabled else lambda_.Tracing.DISABLED,

@@ -20,9 +20,6 @@ class ServiceSettings:
     python_runtime: Literal["3.12", "3.13"]
     architecture: Literal["arm64", "x86_64"]
     aws_region: str
-    # AWS-managed Powertools layer version matching the pinned aws-lambda-powertools; override with
-    # `cdk synth -c powertools_layer_version=N` after checking the Powertools docs' layer table.
-    powertools_layer_version: int = 27
 
     @property
     def route(self) -> str:

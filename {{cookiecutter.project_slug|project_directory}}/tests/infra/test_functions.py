@@ -1,9 +1,14 @@
 """Every Lambda function is built the same way, from the settings chosen at generation."""
 
+import importlib.metadata
+import json
+import re
+from pathlib import Path
 from typing import Any
 
 from aws_cdk.assertions import Match, Template
 
+from infra.dependencies import runtime_requirements
 from infra.saga_definition import action_names
 from infra.saga_steps import SAGA_STEPS
 from infra.settings import SETTINGS
@@ -31,15 +36,51 @@ def test_functions_run_the_configured_runtime_and_architecture(template_json: di
     assert {tuple(function["Properties"]["Architectures"]) for function in functions} == {(architecture,)}
 
 
-def test_functions_use_the_aws_managed_powertools_layer_of_the_deploy_region(template_json: dict[str, Any]) -> None:
-    # Given the runtime, architecture and layer version in the settings
-    python = "python" + SETTINGS.python_runtime.replace(".", "")
-    layer_name = f"AWSLambdaPowertoolsPythonV3-{python}-{SETTINGS.architecture}:{SETTINGS.powertools_layer_version}"
+def test_functions_share_one_layer_built_for_their_runtime_and_architecture(template_json: dict[str, Any]) -> None:
+    # Given the runtime and architecture chosen at generation
     # When the stack is synthesized
+    ((layer_id, layer),) = resources_of_type(template_json, "AWS::Lambda::LayerVersion").items()
     functions = resources_of_type(template_json, "AWS::Lambda::Function").values()
-    # Then every function has that layer, in whichever region the stack is deployed to
-    expected = [{"Fn::Join": ["", ["arn:aws:lambda:", {"Ref": "AWS::Region"}, f":017000801446:layer:{layer_name}"]]}]
-    assert all(function["Properties"]["Layers"] == expected for function in functions)
+    # Then one layer of the stack's own, for that runtime and architecture, serves every function
+    assert layer["Properties"]["CompatibleRuntimes"] == [f"python{SETTINGS.python_runtime}"]
+    assert layer["Properties"]["CompatibleArchitectures"] == [SETTINGS.architecture]
+    assert all(function["Properties"]["Layers"] == [{"Ref": layer_id}] for function in functions)
+
+
+def normalized(name: str) -> str:
+    """A distribution name as pip compares them (PEP 503)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def layer_packages(assembly: Path) -> Path:
+    """The ``python/`` folder of the layer's asset in the cloud assembly, as it is uploaded."""
+    manifest = json.loads((assembly / f"{SETTINGS.service_name}.assets.json").read_text(encoding="utf-8"))
+    sources = [assembly / asset["source"]["path"] for asset in manifest["files"].values()]
+    (layer,) = [source for source in sources if (source / "python").is_dir()]
+    packages: Path = layer / "python"
+    return packages
+
+
+def test_the_layer_holds_the_pinned_versions_the_tests_ran_built_for_lambdas_platform(assembly: Path) -> None:
+    # Given the synthesized layer's packages
+    packages = layer_packages(assembly)
+    versions = {
+        normalized(dist.metadata["Name"]): dist.version
+        for dist in importlib.metadata.distributions(path=[str(packages)])
+    }
+    # Then each requirement of pyproject.toml is there at its pin
+    for requirement in runtime_requirements():
+        pinned = re.fullmatch(r"([A-Za-z0-9_.-]+)(?:\[[^]]*\])?==(\S+)", requirement)
+        assert pinned is not None, f"{requirement} is not pinned with =="
+        assert versions[normalized(pinned[1])] == pinned[2]
+    # And every package, those they need included, is at the version these tests run with
+    assert versions == {name: importlib.metadata.version(name) for name in versions}
+    # And native code is built for the functions' CPU and Python version, never for this machine's
+    machine = {"arm64": "aarch64", "x86_64": "x86_64"}[SETTINGS.architecture]
+    native = list(packages.rglob("*.so"))
+    assert native
+    python = SETTINGS.python_runtime.replace(".", "")
+    assert all(path.name.endswith(f".cpython-{python}-{machine}-linux-gnu.so") for path in native), native
 
 
 def test_tracing_follows_the_setting(template_json: dict[str, Any]) -> None:

@@ -182,7 +182,7 @@ def test_a_step_s_secrets_parameters_and_extra_grants_reach_its_own_functions_on
         saga_steps=(first, *SAGA_STEPS[1:]),
         synthesizer=cdk.DefaultStackSynthesizer(generate_bootstrap_version_rule=False),
     )
-    template_json = Template.from_stack(stack).to_json()
+    template_json = dict(Template.from_stack(stack).to_json())
     functions = resources_of_type(template_json, "AWS::Lambda::Function")
     ids = {
         action: logical_id_of_type(template_json, "AWS::Lambda::Function", f"{pascal(action)}Function")

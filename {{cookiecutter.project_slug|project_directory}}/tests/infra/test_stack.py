@@ -2,11 +2,8 @@
 
 from typing import Any
 
-from aws_cdk import App, Stack
 from aws_cdk.assertions import Template
 
-from app import cdk_json_context
-from infra.functions import POWERTOOLS_LAYER_CONTEXT_KEY, FunctionFactory
 from infra.settings import SETTINGS
 from tests.infra.support import expected_failure_queues
 
@@ -43,14 +40,3 @@ def test_template_needs_no_bootstrap_version_parameter(template_json: dict[str, 
     # Then it is absent, so the embedded AWS can deploy the template as is; the CDK CLI checks the version itself
     assert "Rules" not in template_json
     assert "BootstrapVersion" not in template_json.get("Parameters", {})
-
-
-def test_powertools_layer_version_can_be_overridden_from_the_context() -> None:
-    # Given `cdk synth -c powertools_layer_version=99` (CLI context values arrive as strings)
-    app = App(context={**cdk_json_context(), POWERTOOLS_LAYER_CONTEXT_KEY: "99"})
-    stack = Stack(app, "LayerOverride")
-    # When building the functions' layer
-    layer = FunctionFactory(stack, SETTINGS).powertools_layer
-    # Then it is the requested version of the same layer
-    arn = stack.resolve(layer.layer_version_arn)["Fn::Join"][1][-1]
-    assert arn.endswith(f"-{SETTINGS.architecture}:99")
