@@ -48,6 +48,15 @@ def out(text: str = "") -> None:
     print(text, flush=True)
 
 
+def state_kind(state: str) -> str:
+    """The timeline's label for a state that runs no action: a status write, a failure claim or a failure record."""
+    if state.startswith("Mark "):
+        return "status"
+    if state.startswith("Fail at "):
+        return "failure claim"
+    return "failure record"
+
+
 def short(value: Any, entity_id: str, limit: int = 70) -> str:
     """A result on one line, with the entity's id shown as <id>."""
     text = json.dumps(value, sort_keys=True).replace(entity_id, "<id>")
@@ -185,11 +194,8 @@ class Tour:
     def answer_never_arrives(self, number: int, step: SagaStep, key: str) -> dict[str, Any] | None:
         """The provider applies ``step`` on every attempt the ASL allows and loses every answer; None when not shown."""
         attempts = self.retries_of(step) + 1
-        self.heading(
-            number,
-            f"A lost answer at {step.name} on every attempt ({attempts}, as its Retry allows: compensated as possibly"
-            " done)",
-        )
+        then = ": compensated as possibly done" if step.compensation else ""
+        self.heading(number, f"A lost answer at {step.name} on every attempt ({attempts}, as its Retry allows{then})")
         if not step.compensation:
             self.line(
                 "not shown",
@@ -200,7 +206,7 @@ class Tour:
         self.aws.provider.arm(step.name, ProviderFault.LOST_ANSWER, attempts)
         self.line(
             "fault armed",
-            f"the provider applies {step.name}'s next {attempts} calls, then loses every answer (local only)",
+            f"the provider applies {step.name}'s next {counted(attempts, 'call')}, then loses each answer (local only)",
         )
         response = self.created(self.post(key, SAMPLE_BODY))
         with handler_errors_hidden():
@@ -221,7 +227,7 @@ class Tour:
         self.expect(not recorded, f"the {ENTITY} recorded a {step.name} result though no answer arrived")
         self.expect(
             effect is not None and effect.applied and effect.performed == attempts,
-            f"the provider holds {step.name} {describe(effect)}, not applied once ({attempts} calls)",
+            f"the provider holds {step.name} {describe(effect)}, not applied once ({counted(attempts, 'call')})",
         )
         # The compensation undid by the step's key though no result told it what to undo. A step declared without
         # a compensation keeps its effect: only the compensatable ones must be back to nothing.
@@ -259,7 +265,7 @@ class Tour:
 
     def ledger(self, entity_id: str, step: SagaStep) -> Effect | None:
         """Print what the provider's ledger holds for the entity's ``step``, and return it."""
-        effect = self.aws.provider.effects(entity_id).get(step.name)
+        effect: Effect | None = self.aws.provider.effects(entity_id).get(step.name)
         self.line("provider", f"<id>/{step.name} {describe(effect)}")
         return effect
 
@@ -375,7 +381,7 @@ class Tour:
             pascal(name): record for name, record in entity.get("compensations", {}).items()
         }
         for state, outcome in states:
-            kind = self.kinds.get(state, "status" if state.startswith("Mark") else "failure record")
+            kind = self.kinds.get(state) or state_kind(state)
             result = recorded.get(state, {}).get("result")
             succeeded = outcome.startswith("succeeded")
             detail = f"  {short(result, entity['id'])}" if result is not None and succeeded else ""
@@ -435,10 +441,15 @@ def describe(effect: Effect | None) -> str:
     """A provider's ledger entry in words: ``applied once (2 calls), standing``."""
     if effect is None:
         return "never called"
-    calls = f"{effect.performed} call{'' if effect.performed == 1 else 's'}"
+    calls = counted(effect.performed, "call")
     if not effect.applied:
         return f"not applied ({calls}){', undone for good' if effect.undone else ''}"
     return f"applied once ({calls}), {'undone' if effect.undone else 'standing'}"
+
+
+def counted(number: int, noun: str) -> str:
+    """``1 call``, ``3 calls``."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def task_outcomes(history: list[dict[str, Any]]) -> list[tuple[str, str]]:

@@ -5,7 +5,7 @@ import pytest
 from infra.saga_steps import SAGA_STEPS
 from infra.settings import SETTINGS
 from local.api import LocalApi
-from local.demo import INDENT, Tour, TourFailed, failure_step
+from local.demo import INDENT, Tour, TourFailed, counted, failure_step
 from local.runtime import EmbeddedAws
 from tests.local.support import attempts_until_caught, new_key
 
@@ -15,6 +15,7 @@ pytestmark = pytest.mark.usefixtures("settled")
 PAYMENT = failure_step(SAGA_STEPS)
 # Read from the checked-in ASL, apart from the tour, which reads the deployed definition.
 ATTEMPTS = attempts_until_caught(PAYMENT.name, "StepOutcomeUnknown")
+retried = pytest.mark.skipif(ATTEMPTS < 2, reason="the payment step is not retried: a lost answer fails it at once")
 refundable = pytest.mark.skipif(not PAYMENT.compensation, reason="no compensatable step: nothing is ever undone")
 
 
@@ -53,6 +54,7 @@ def test_a_tour_that_sees_a_new_entity_fail_names_it_and_fails(aws: EmbeddedAws)
     assert str(failed.value) == f"The tour saw 1 unexpected thing(s):\n  - {expected}"
 
 
+@retried
 def test_a_payment_whose_answer_is_lost_once_completes_with_one_standing_charge(
     aws: EmbeddedAws, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -80,14 +82,15 @@ def test_a_payment_whose_answer_never_arrives_is_refunded_by_its_key(
     entity = tour.answer_never_arrives(6, PAYMENT, new_key())
     # Then the order failed without a payment result, and the provider undid the charge it had applied
     assert entity is not None
-    effect = aws.provider.effects(entity["id"])[PAYMENT.name]
+    effects = aws.provider.effects(entity["id"])
     assert (entity["status"], entity["failure_reason"]) == ("FAILED", "StepOutcomeUnknown")
     assert PAYMENT.name not in entity["steps"]
-    assert (effect.applied, effect.undone, effect.performed) == (True, True, ATTEMPTS)
-    effects = aws.provider.effects(entity["id"])
+    payment = effects[PAYMENT.name]
+    assert (payment.applied, payment.undone, payment.performed) == (True, True, ATTEMPTS)
+    # And nothing a compensation could take back stands
     assert not any(effects[step.name].standing for step in SAGA_STEPS if step.compensation and step.name in effects)
     # And the tour printed that ledger entry and saw nothing unexpected
-    assert printed(capsys, "provider") == [f"<id>/{PAYMENT.name} applied once ({ATTEMPTS} calls), undone"]
+    assert printed(capsys, "provider") == [f"<id>/{PAYMENT.name} applied once ({counted(ATTEMPTS, 'call')}), undone"]
     assert tour.unexpected == []
 
 
