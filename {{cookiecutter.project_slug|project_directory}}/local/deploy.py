@@ -90,7 +90,9 @@ def stack_artifact(assembly: Path) -> StackArtifact:
 
 def _zip_directory(directory: Path) -> bytes:
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    # Stored, not deflated: moto keeps the archive in memory and reads it, and deflating the dependencies layer
+    # (about 50 MB) took seconds of every start of the embedded AWS.
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
         for path in sorted(directory.rglob("*")):
             if path.is_file():
                 archive.write(path, path.relative_to(directory).as_posix())
