@@ -13,7 +13,8 @@ Semantics (see README "Saga"):
   failed one, and every later one that another execution of the same event had already taken (a
   duplicate EXPRESS execution can be ahead of the one that fails), then marks the entity FAILED.
   Steps and "Mark completed" require PENDING, so once the saga is claimed no step is taken any more
-  and no execution can complete it; one that finds the saga already over ends without compensating.
+  and no execution can complete it; one that finds the saga already over, or past its pivot (another
+  execution started a retriable step), ends without compensating.
 - A step's failure is one of two kinds, told apart by its error name. A business refusal (a
   ``BusinessError`` subclass, whose class name becomes the error name) means the effect did not
   happen: it fails the saga at once. Any other failure leaves the outcome unknown (the step's
@@ -49,7 +50,7 @@ MARK_COMPLETED = "Mark completed"
 MARK_FAILED = "Mark failed"
 MARK_COMPENSATION_FAILED = "Mark compensation failed"
 SAGA_COMPLETED = "Saga completed"
-SAGA_ALREADY_ENDED = "Saga already ended"
+SAGA_DECIDED_ELSEWHERE = "Saga decided by another execution"
 SAGA_FAILED = "Saga failed"
 COMPENSATION_FAILED = "Compensation failed"
 # The entity's statuses the state machine reads and writes (src/<package>/models.py names them for the code).
@@ -262,30 +263,39 @@ def _mark_status(status: str, next_state: str, *, from_status: str, with_reason:
     return _when_condition_fails(state, next_state)
 
 
-def _claim_failure(next_state: str) -> JsonObject:
+def _claim_failure(next_state: str, first_after_pivot: str | None) -> JsonObject:
     """PENDING -> COMPENSATING before anything is compensated; executions that fail together all may go on.
 
     When the saga is already over (a duplicate EXPRESS execution completed or failed it), this
     execution ends without compensating: compensating a COMPLETED saga would undo a finished order.
+    So it does when another execution has started ``first_after_pivot``, the first step after the last
+    compensatable one: that execution got past every compensatable step, and from there the saga can only
+    complete (the steps after the pivot record their failure instead of failing it); compensating now would
+    leave their effects (a notification sent) on a FAILED order.
     The claim keeps the steps started so far in ``$.claimed.started``: no step starts after it, and a step
     records that it started (with the same check for PENDING) before its effect can happen, so every step
     that may have taken effect is in it, whether or not its result was recorded.
     """
+    names = {"#status": "status"}
+    condition = "#status IN (:pending, :compensating)"
+    if first_after_pivot is not None:
+        names["#after_pivot"] = first_after_pivot
+        condition += " AND attribute_not_exists(started.#after_pivot)"
     state = _update_entity(
         "SET #status = :compensating, updated_at = :now",
-        {"#status": "status"},
+        names,
         {
             ":compensating": {"S": COMPENSATING},
             ":pending": {"S": PENDING},
             ":now": {"S.$": "$$.State.EnteredTime"},
         },
         next_state,
-        condition="#status IN (:pending, :compensating)",
+        condition=condition,
     )
     state["Parameters"]["ReturnValues"] = "ALL_NEW"
     state["ResultSelector"] = {"started.$": "$.Attributes.started.M"}
     state["ResultPath"] = "$.claimed"
-    return _when_condition_fails(state, SAGA_ALREADY_ENDED)
+    return _when_condition_fails(state, SAGA_DECIDED_ELSEWHERE)
 
 
 def _later_steps_check(later_steps: list[SagaStep], otherwise: str) -> JsonObject:
@@ -340,6 +350,7 @@ def build_asl(steps: tuple[SagaStep, ...], *, dlq_enabled: bool) -> JsonObject:
     if not steps:
         raise ValueError("a saga needs at least one step")
     retriable = retriable_steps(steps)
+    first_after_pivot = next((step.name for step in steps if step.name in retriable), None)
     states: dict[str, JsonObject] = {}
     for index, step in enumerate(steps):
         next_state = pascal(steps[index + 1].name) if index + 1 < len(steps) else MARK_COMPLETED
@@ -366,10 +377,10 @@ def build_asl(steps: tuple[SagaStep, ...], *, dlq_enabled: bool) -> JsonObject:
             entry = compensation_entry(steps, index)
             later_steps = [later for later in steps[index + 1 :] if later.compensation]
             if later_steps:
-                states[claim] = _claim_failure(later_steps_check(step.name))
+                states[claim] = _claim_failure(later_steps_check(step.name), first_after_pivot)
                 states[later_steps_check(step.name)] = _later_steps_check(later_steps, entry)
             else:
-                states[claim] = _claim_failure(entry)
+                states[claim] = _claim_failure(entry, first_after_pivot)
     for index, step in enumerate(steps):
         if step.compensation:
             # Compensations must eventually succeed, so unlike steps they retry on any error.
@@ -388,8 +399,9 @@ def build_asl(steps: tuple[SagaStep, ...], *, dlq_enabled: bool) -> JsonObject:
             "COMPENSATION_FAILED", COMPENSATION_FAILED, from_status=COMPENSATING, with_reason=True
         )
     states[SAGA_COMPLETED] = {"Type": "Succeed"}
-    # Another execution of the same event decided the outcome; this one changed nothing.
-    states[SAGA_ALREADY_ENDED] = {"Type": "Succeed"}
+    # Another execution of the same event decided the outcome (ended the saga, or got past its pivot); this one
+    # changed nothing.
+    states[SAGA_DECIDED_ELSEWHERE] = {"Type": "Succeed"}
     states[SAGA_FAILED] = {
         "Type": "Fail",
         "Error": "SagaFailed",

@@ -12,7 +12,7 @@ from infra.saga_definition import (
     MARK_COMPLETED,
     MARK_FAILED,
     PENDING,
-    SAGA_ALREADY_ENDED,
+    SAGA_DECIDED_ELSEWHERE,
     ActionFunctionsMismatch,
     RetryPolicy,
     SagaStep,
@@ -352,15 +352,34 @@ def test_a_failure_claims_the_saga_before_compensating_and_a_saga_already_over_i
     # Given the claim a failing step leads to
     asl = build_asl(DEFAULT_STEPS, dlq_enabled=True)
     claim = asl["States"][failure_claim("process_payment")]
-    # Then it moves a PENDING (or already failing) entity to COMPENSATING before any compensation runs
+    # Then it moves a PENDING (or already failing) entity to COMPENSATING before any compensation runs, unless
+    # another execution started the first step after the pivot (then the saga can only complete)
     assert claim["Parameters"]["UpdateExpression"].startswith("SET #status = :compensating")
-    assert claim["Parameters"]["ConditionExpression"] == "#status IN (:pending, :compensating)"
+    assert claim["Parameters"]["ConditionExpression"] == (
+        "#status IN (:pending, :compensating) AND attribute_not_exists(started.#after_pivot)"
+    )
+    assert claim["Parameters"]["ExpressionAttributeNames"]["#after_pivot"] == "send_notification"
     assert claim["Next"] == "RefundPayment"
-    # And when another execution already ended the saga, this one ends without compensating anything
+    # And when another execution already ended the saga or got past its pivot, this one ends without compensating
     assert claim["Catch"] == [
-        {"ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"], "ResultPath": None, "Next": SAGA_ALREADY_ENDED}
+        {
+            "ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"],
+            "ResultPath": None,
+            "Next": SAGA_DECIDED_ELSEWHERE,
+        }
     ]
-    assert asl["States"][SAGA_ALREADY_ENDED] == {"Type": "Succeed"}
+    assert asl["States"][SAGA_DECIDED_ELSEWHERE] == {"Type": "Succeed"}
+
+
+@pytest.mark.parametrize("steps", STEP_LISTS.values(), ids=STEP_LISTS.keys())
+def test_a_saga_without_steps_after_its_pivot_is_claimed_on_its_status_alone(steps: tuple[SagaStep, ...]) -> None:
+    # Given any step list, When its claims are built
+    asl = build_asl(steps, dlq_enabled=False)
+    claims = [asl["States"][failure_claim(step.name)] for step in steps if step.name not in retriable_steps(steps)]
+    # Then they check the first step after the pivot exactly when there is one
+    for claim in claims:
+        guarded = "#after_pivot" in claim["Parameters"]["ExpressionAttributeNames"]
+        assert guarded == bool(retriable_steps(steps))
 
 
 @pytest.mark.parametrize("dlq_enabled", [True, False], ids=["dlq", "no-dlq"])
