@@ -281,12 +281,15 @@ def _claim_failure(next_state: str, first_after_pivot: str | None) -> JsonObject
     if first_after_pivot is not None:
         names["#after_pivot"] = first_after_pivot
         condition += " AND attribute_not_exists(started.#after_pivot)"
+    # The first claim's error is the saga's failure reason: a duplicate execution refused afterwards (SagaNotPending)
+    # joins the compensation, and may end it first, without replacing the reason.
     state = _update_entity(
-        "SET #status = :compensating, updated_at = :now",
+        "SET #status = :compensating, failure_reason = if_not_exists(failure_reason, :reason), updated_at = :now",
         names,
         {
             ":compensating": {"S": COMPENSATING},
             ":pending": {"S": PENDING},
+            ":reason": {"S.$": "$.error.Error"},
             ":now": {"S.$": "$$.State.EnteredTime"},
         },
         next_state,
@@ -392,7 +395,8 @@ def build_asl(steps: tuple[SagaStep, ...], *, dlq_enabled: bool) -> JsonObject:
                 next_state=compensation_entry(steps, index - 1),
             )
     states[MARK_COMPLETED] = _mark_status("COMPLETED", SAGA_COMPLETED, from_status=PENDING, with_reason=False)
-    states[MARK_FAILED] = _mark_status("FAILED", SAGA_FAILED, from_status=COMPENSATING, with_reason=True)
+    # The claim recorded why the saga failed.
+    states[MARK_FAILED] = _mark_status("FAILED", SAGA_FAILED, from_status=COMPENSATING, with_reason=False)
     compensations = any(step.compensation for step in steps)
     if compensations:  # only a compensation's Catch leads there: without one, the states would be unreachable
         states[MARK_COMPENSATION_FAILED] = _mark_status(

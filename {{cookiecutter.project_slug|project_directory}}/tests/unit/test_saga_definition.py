@@ -355,6 +355,10 @@ def test_a_failure_claims_the_saga_before_compensating_and_a_saga_already_over_i
     # Then it moves a PENDING (or already failing) entity to COMPENSATING before any compensation runs, unless
     # another execution started the first step after the pivot (then the saga can only complete)
     assert claim["Parameters"]["UpdateExpression"].startswith("SET #status = :compensating")
+    # And the first claim's error stays the failure reason, whichever execution ends the saga
+    assert "failure_reason = if_not_exists(failure_reason, :reason)" in claim["Parameters"]["UpdateExpression"]
+    assert claim["Parameters"]["ExpressionAttributeValues"][":reason"] == {"S.$": "$.error.Error"}
+    assert "failure_reason" not in asl["States"][MARK_FAILED]["Parameters"]["UpdateExpression"]
     assert claim["Parameters"]["ConditionExpression"] == (
         "#status IN (:pending, :compensating) AND attribute_not_exists(started.#after_pivot)"
     )
