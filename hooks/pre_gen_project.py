@@ -123,7 +123,10 @@ def check_express_duration(options: dict[str, object], steps: list[SagaStep]) ->
     try:
         definition.check_express_duration(saga, workflow_type="EXPRESS", dlq_enabled=options["dlq"] == "enabled")
     except definition.SagaTooLongForExpress as too_long:
-        raise OptionError(f"saga_steps: with workflow_type EXPRESS, {too_long}") from too_long
+        raise OptionError(
+            f"saga_steps: with workflow_type EXPRESS, {too_long}: choose workflow_type STANDARD, or fewer steps"
+            " (each step's timeout and retries can be lowered in infra/saga_steps.py after rendering)"
+        ) from too_long
 
 
 def is_valid_slug(slug: str) -> bool:

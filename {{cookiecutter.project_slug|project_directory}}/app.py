@@ -10,7 +10,7 @@ from typing import Any
 import aws_cdk as cdk
 import cdk_nag
 
-from infra.saga_definition import StaleDefinition
+from infra.saga_definition import SHORTEN_THE_SAGA, SagaTooLongForExpress, StaleDefinition
 from infra.saga_steps import SAGA_STEPS
 from infra.settings import SETTINGS
 from infra.stack import ServiceStack
@@ -50,4 +50,6 @@ if __name__ == "__main__":
         app = build_app(cli_context(), outdir=os.environ.get("CDK_OUTDIR", "cdk.out"))
     except StaleDefinition as stale:
         sys.exit(str(stale))  # one line saying what to run, rather than a traceback
+    except SagaTooLongForExpress as too_long:
+        sys.exit(f"infra/saga_steps.py: {too_long}: {SHORTEN_THE_SAGA}")
     app.synth()

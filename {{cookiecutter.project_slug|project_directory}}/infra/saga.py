@@ -42,8 +42,10 @@ class Saga(Construct):
     ) -> None:
         super().__init__(scope, id)
         # A Lambda per step and compensation, each running its action function: refuse before building any
-        # whose function is missing, or a saga an EXPRESS execution could not finish.
+        # whose function is missing, a definition the step list no longer generates (`make asl` says what else is
+        # wrong), or a saga an EXPRESS execution could not finish.
         check_action_functions(PROJECT_ROOT, settings.package_name, steps)
+        definition = checked_in_definition(PROJECT_ROOT, steps, dlq_enabled=settings.dlq_enabled)
         check_express_duration(steps, workflow_type=settings.workflow_type, dlq_enabled=settings.dlq_enabled)
         compensated_step = {step.compensation: step for step in steps if step.compensation}
         step_of = {step.name: step for step in steps} | compensated_step
@@ -89,9 +91,7 @@ class Saga(Construct):
             f"{pascal(settings.domain)}Saga",
             # from_string keeps the definition inline, where cfn-lint and the local runtime can read it. A definition
             # the step list no longer generates is refused here, before any stack is built from it.
-            definition_body=sfn.DefinitionBody.from_string(
-                checked_in_definition(PROJECT_ROOT, steps, dlq_enabled=settings.dlq_enabled)
-            ),
+            definition_body=sfn.DefinitionBody.from_string(definition),
             definition_substitutions=substitutions,
             state_machine_type=sfn.StateMachineType.EXPRESS if express else sfn.StateMachineType.STANDARD,
             tracing_enabled=settings.tracing_enabled,

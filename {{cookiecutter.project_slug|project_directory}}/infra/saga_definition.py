@@ -473,6 +473,10 @@ class SagaTooLongForExpress(ValueError):
     """An EXPRESS saga whose worst case exceeds Step Functions' five-minute limit for EXPRESS executions."""
 
 
+# What a generated project can change (its workflow type is chosen at generation: the relay is built for it).
+SHORTEN_THE_SAGA = "lower timeout_seconds and retries, or remove steps, in infra/saga_steps.py"
+
+
 def check_express_duration(steps: tuple[SagaStep, ...], *, workflow_type: str, dlq_enabled: bool) -> float:
     """The saga's worst case in seconds; raises SagaTooLongForExpress when it cannot fit an EXPRESS execution.
 
@@ -482,8 +486,7 @@ def check_express_duration(steps: tuple[SagaStep, ...], *, workflow_type: str, d
     if workflow_type == "EXPRESS" and worst > EXPRESS_MAX_DURATION_SECONDS:
         raise SagaTooLongForExpress(
             f"the saga's worst case, every step and compensation retried to its bound and timed out, is {worst:g} s,"
-            f" more than the {EXPRESS_MAX_DURATION_SECONDS} s an EXPRESS execution may run: use workflow_type"
-            " STANDARD, fewer compensatable steps, or lower timeouts and retries in infra/saga_steps.py"
+            f" more than the {EXPRESS_MAX_DURATION_SECONDS} s an EXPRESS execution may run"
         )
     return worst
 
@@ -618,7 +621,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         check_express_duration(SAGA_STEPS, workflow_type=SETTINGS.workflow_type, dlq_enabled=SETTINGS.dlq_enabled)
     except SagaTooLongForExpress as too_long:
-        print(f"infra/saga_steps.py: {too_long}", file=sys.stderr)
+        print(f"infra/saga_steps.py: {too_long}: {SHORTEN_THE_SAGA}", file=sys.stderr)
         return 1
     stale = []
     for path, content in generated_files(args.root, SAGA_STEPS, dlq_enabled=SETTINGS.dlq_enabled).items():

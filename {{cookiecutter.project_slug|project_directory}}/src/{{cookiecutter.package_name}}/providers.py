@@ -34,7 +34,7 @@ class PlaceholderProvider:
         return {"reference": idempotency_key}
 
     def undo(self, idempotency_key: str) -> dict[str, Any]:
-        return {"undone": idempotency_key}
+        return {"undone": None}
 
 
 _provider: Provider = PlaceholderProvider()

@@ -166,11 +166,12 @@ def test_each_step_s_timeout_memory_and_environment_reach_its_functions_and_its_
 
 def test_a_step_s_secrets_parameters_and_extra_grants_reach_its_own_functions_only() -> None:
     # Given the first step with a secret, a parameter and an extra permission (the ASL does not change)
-    ledger_queue = "arn:aws:sqs:us-east-1:123456789012:ledger"
+    # Names no step list uses (the README's examples might be), so the probe is told apart from real grants.
+    ledger_queue = "arn:aws:sqs:us-east-1:123456789012:step-access-probe"
     first = dataclasses.replace(
         SAGA_STEPS[0],
-        secrets=("payments/api-key",),
-        parameters=("/payments/url",),
+        secrets=("step-access-probe/secret",),
+        parameters=("/step-access-probe/parameter",),
         grants=(IamGrant(actions=("sqs:SendMessage",), resources=(ledger_queue,)),),
     )
     # When a stack is synthesized with it
@@ -197,11 +198,11 @@ def test_a_step_s_secrets_parameters_and_extra_grants_reach_its_own_functions_on
     own = [action for action in (first.name, first.compensation) if action]
     for action in own:
         statements = granted(action)
-        assert "secretsmanager:GetSecretValue" in statements and "secret:payments/api-key-??????" in statements
-        assert "ssm:GetParameter" in statements and "parameter/payments/url" in statements
+        assert "secretsmanager:GetSecretValue" in statements and "secret:step-access-probe/secret-??????" in statements
+        assert "ssm:GetParameter" in statements and "parameter/step-access-probe/parameter" in statements
         assert "sqs:SendMessage" in statements and ledger_queue in statements
     # And no other action's function may
     for action in set(action_names(SAGA_STEPS)) - set(own):
         statements = granted(action)
-        assert "payments/api-key" not in statements and "payments/url" not in statements
+        assert "step-access-probe/secret" not in statements and "step-access-probe/parameter" not in statements
         assert ledger_queue not in statements
