@@ -13,10 +13,15 @@ providers module states for every real provider:
 The ledger is what the invariants are checked against: what the outside world saw, not what the entity says.
 """
 
+import importlib
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+
+from infra.settings import SETTINGS
 
 
 class ProviderFault(StrEnum):
@@ -112,3 +117,14 @@ class FakeProvider:
         """Every entity id the provider has seen a call for."""
         with self._lock:
             return {split_key(key)[0] for key in self._ledger}
+
+
+@contextmanager
+def installed(fake: FakeProvider) -> Iterator[FakeProvider]:
+    """Make every saga action call ``fake`` (through the service's ``providers.use``) until the block ends."""
+    providers = importlib.import_module(f"{SETTINGS.package_name}.providers")
+    previous = providers.use(fake)
+    try:
+        yield fake
+    finally:
+        providers.use(previous)

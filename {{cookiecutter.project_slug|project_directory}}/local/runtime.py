@@ -9,7 +9,6 @@ faults can be armed on any function (local.faults), and the saga actions' provid
 provider with a ledger (local.provider).
 """
 
-import importlib
 import tempfile
 import time
 from collections import Counter
@@ -30,7 +29,7 @@ from local.faults import Fault, FaultInjector, FaultKind
 from local.idempotency import idempotency_on
 from local.lambdas import Invocation, LambdaRuntime, metrics_per_environment
 from local.overheads import deployment_frozen_for_collector, request_overheads_skipped
-from local.provider import FakeProvider
+from local.provider import FakeProvider, installed
 from local.resources import Resolver
 from local.stepfunctions import (
     ExecutionEnds,
@@ -81,8 +80,7 @@ class EmbeddedAws:
         self._finished_executions = 0
         self._exit.enter_context(metrics_per_environment())
         self.lambdas = LambdaRuntime(self.faults)
-        providers = importlib.import_module(f"{SETTINGS.package_name}.providers")
-        self._exit.callback(providers.use, providers.use(self.provider))
+        self._exit.enter_context(installed(self.provider))
         self._exit.enter_context(self.lambdas.serve_moto_invokes())
         self._exit.enter_context(self.lambdas.serve_state_machine_invokes())
         self._exit.enter_context(virtual_time(self.clock))

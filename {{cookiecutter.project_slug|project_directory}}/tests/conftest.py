@@ -1,7 +1,6 @@
 """Process-wide settings every test needs before any handler module or boto3 client is created, and the session's
 cloud assembly that every tier reads or deploys."""
 
-import importlib
 import json
 import os
 from collections.abc import Iterator
@@ -13,7 +12,7 @@ from hypothesis import settings
 
 from infra.settings import SETTINGS
 from local.offline import use_fake_aws_account
-from local.provider import FakeProvider
+from local.provider import FakeProvider, installed
 
 use_fake_aws_account(SETTINGS.aws_region)
 os.environ.update(
@@ -60,8 +59,5 @@ def template_json(template_path: Path) -> dict[str, Any]:
 @pytest.fixture
 def provider() -> Iterator[FakeProvider]:
     """The fake provider with a ledger (local/provider.py) in place of the service's provider while a test runs."""
-    providers = importlib.import_module(f"{SETTINGS.package_name}.providers")
-    fake = FakeProvider()
-    previous = providers.use(fake)
-    yield fake
-    providers.use(previous)
+    with installed(FakeProvider()) as fake:
+        yield fake

@@ -38,10 +38,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(entity_id=event["entity_id"], action=ACTION)
     try:
         outcome = run_action(store, event["entity_id"], ACTION, KIND, perform, datetime.now(UTC))
-    except BusinessError:
-        raise
     except Exception as error:
-        if KIND == "compensation":
+        if KIND == "compensation" or isinstance(error, BusinessError):
             raise
         logger.exception("saga step failed with an unknown outcome")
         raise StepOutcomeUnknown(f"{type(error).__name__}: {error}") from error
