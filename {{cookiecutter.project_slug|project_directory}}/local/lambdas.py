@@ -34,16 +34,31 @@ class LocalLambdaContext:
     invoked_function_arn: str = ""
     log_group_name: str = ""
     log_stream_name: str = ""
+    timeout_seconds: int = 3
 
     def get_remaining_time_in_millis(self) -> int:
-        return 30_000
+        """The whole timeout: the emulation does not count an invocation's time down."""
+        return self.timeout_seconds * 1000
 
 
 # Imports read os.environ, which holds one function's configuration at a time.
 _IMPORTING = threading.Lock()
 ENVIRONMENTS_PER_FUNCTION = 4
+# Lambda's default function timeout, when the deployed configuration names none (Lambda API, CreateFunction).
+DEFAULT_TIMEOUT_SECONDS = 3
 # Far longer than any invocation here takes: reached only when invocations wait on each other in a cycle.
 ENVIRONMENT_WAIT_SECONDS = 60.0
+
+
+class InvocationTimedOut(BaseException):
+    """Raised inside a handler to stand for Lambda ending the invocation at the function's timeout.
+
+    A BaseException, so that the handler's own ``except Exception`` cannot catch it, as no code can catch the
+    runtime stopping it: nothing after the raise point runs (no result written, no error mapped). The caller
+    sees Lambda's timeout error, ``Sandbox.Timedout`` (Lambda developer guide, "Troubleshoot invocation
+    issues": the error type of a timed-out invocation; Step Functions' guide counts function timeouts among
+    the unhandled errors, and the ASL retries both names).
+    """
 
 
 class LambdaServiceException(JsonRESTError):
@@ -84,6 +99,7 @@ class LocalFunction:
         environment: dict[str, str],
         module_file: str,
         *,
+        timeout_seconds: int = DEFAULT_TIMEOUT_SECONDS,
         max_environments: int = ENVIRONMENTS_PER_FUNCTION,
         wait_seconds: float = ENVIRONMENT_WAIT_SECONDS,
     ) -> None:
@@ -92,6 +108,7 @@ class LocalFunction:
         self.name = name
         self.handler_path = handler_path
         self.environment = environment
+        self.timeout_seconds = timeout_seconds
         self.max_environments = max_environments
         self._wait_seconds = wait_seconds
         self._module_file = module_file
@@ -108,7 +125,8 @@ class LocalFunction:
         handler = self._take_environment()
         try:
             # A round trip through JSON gives the handler exactly what the Lambda service would.
-            return handler(json.loads(json.dumps(event)), LocalLambdaContext(function_name=self.name))
+            context = LocalLambdaContext(self.name, timeout_seconds=self.timeout_seconds)
+            return handler(json.loads(json.dumps(event)), context)
         finally:
             with self._freed:
                 self._idle.append(handler)
@@ -177,7 +195,13 @@ def load_function(function_name: str) -> LocalFunction:
     spec = importlib.util.find_spec(module_name)
     if spec is None or spec.origin is None:
         raise ModuleNotFoundError(f"{function_name}: no module {module_name} for handler {configuration['Handler']}")
-    return LocalFunction(function_name, configuration["Handler"], environment, spec.origin)
+    return LocalFunction(
+        function_name,
+        configuration["Handler"],
+        environment,
+        spec.origin,
+        timeout_seconds=int(configuration.get("Timeout", DEFAULT_TIMEOUT_SECONDS)),
+    )
 
 
 def deployed_functions() -> list[str]:
@@ -243,6 +267,8 @@ class LambdaRuntime:
             result = function.invoke(event)
         except LambdaServiceException:
             raise
+        except InvocationTimedOut:
+            return _error("Sandbox.Timedout", f"Task timed out after {function.timeout_seconds:.2f} seconds")
         except Exception as error:
             return _error(type(error).__name__, str(error))
         if fault is not None and fault.kind is FaultKind.CRASH_AFTER:

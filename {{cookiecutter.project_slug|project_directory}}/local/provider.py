@@ -8,7 +8,9 @@ providers module states for every real provider:
 - ``undo`` by a key undoes its effect, answers ``{"undone": None}`` when there was none, and is final: an
   effect requested later with that key (a slow duplicate) is not applied;
 - a fault decides how a call fails: ``LOST_ANSWER`` applies the effect and then times out (the caller cannot
-  know), ``UNAVAILABLE`` fails before any effect (a 503).
+  know), ``UNAVAILABLE`` fails before any effect (a 503), ``SLOW`` applies the effect but answers after the
+  function's own timeout, so Lambda ends the invocation mid-call (``Sandbox.Timedout``): the handler's code
+  after the call never runs.
 
 The ledger is what the invariants are checked against: what the outside world saw, not what the entity says.
 """
@@ -22,11 +24,18 @@ from enum import StrEnum
 from typing import Any
 
 from infra.settings import SETTINGS
+from local.lambdas import InvocationTimedOut
 
 
 class ProviderFault(StrEnum):
     LOST_ANSWER = "lost_answer"  # the effect is applied, then the answer is lost (a client timeout)
     UNAVAILABLE = "unavailable"  # the provider fails before any effect (HTTP 503)
+    SLOW = "slow"  # the effect is applied, the answer comes after the function's timeout ends the invocation
+
+    @property
+    def applies_effect(self) -> bool:
+        """Whether the provider applied the effect although the call failed."""
+        return self is not ProviderFault.UNAVAILABLE
 
 
 class ProviderTimeout(Exception):
@@ -82,7 +91,11 @@ class FakeProvider:
             self._armed.clear()
 
     def perform(self, idempotency_key: str, request: dict[str, Any]) -> dict[str, Any]:
-        """Apply the key's effect once; raises ProviderUnavailable (no effect) or ProviderTimeout (effect applied)."""
+        """Apply the key's effect once.
+
+        Raises ProviderUnavailable (no effect), ProviderTimeout (effect applied) or, for ``SLOW``, the emulation's
+        InvocationTimedOut (effect applied; the calling function's invocation ends there).
+        """
         _, step = split_key(idempotency_key)
         with self._lock:
             queue = self._armed.get(step)
@@ -95,6 +108,8 @@ class FakeProvider:
             effect.performed += 1
         if fault is ProviderFault.LOST_ANSWER:
             raise ProviderTimeout(f"no answer from the provider for {idempotency_key}")
+        if fault is ProviderFault.SLOW:
+            raise InvocationTimedOut(f"the provider answered {idempotency_key} after the function's timeout")
         return {"reference": idempotency_key}
 
     def undo(self, idempotency_key: str) -> dict[str, Any]:

@@ -56,7 +56,7 @@ def test_a_compensation_with_nothing_to_undo_succeeds(
     assert outcome["result"] == {"undone": None}
 
 
-@pytest.mark.parametrize("fault", list(ProviderFault))
+@pytest.mark.parametrize("fault", [ProviderFault.LOST_ANSWER, ProviderFault.UNAVAILABLE])
 @pytest.mark.parametrize("step", SAGA_STEPS, ids=lambda step: step.name)
 def test_a_step_that_fails_without_a_refusal_reports_an_unknown_outcome(
     functions: LambdaRuntime, entity_id: str, step: Any, provider: FakeProvider, fault: ProviderFault
@@ -70,5 +70,23 @@ def test_a_step_that_fails_without_a_refusal_reports_an_unknown_outcome(
     assert type(failure.value).__name__ == "StepOutcomeUnknown"
     assert str(failure.value).startswith(("ProviderTimeout: ", "ProviderUnavailable: "))
     # And the step is recorded as started, without a result, so that a compensation would undo it
+    entity = stored(functions, entity_id)
+    assert step.name in entity["started"] and step.name not in entity["steps"]
+
+
+@pytest.mark.parametrize("step", SAGA_STEPS, ids=lambda step: step.name)
+def test_a_step_whose_provider_outlasts_its_timeout_ends_as_lambda_timed_out_with_the_effect_unrecorded(
+    functions: LambdaRuntime, entity_id: str, step: Any, provider: FakeProvider
+) -> None:
+    # Given a provider that applies the effect but answers after the step function's timeout
+    provider.arm(step.name, ProviderFault.SLOW)
+    # When the Lambda service invokes the step's function
+    invocation = functions.invoke(functions.function_name(step.name), {"entity_id": entity_id, "event_id": "ev"})
+    # Then the invocation ends as Lambda ends a timed-out one, which the step's own code cannot catch or map
+    assert invocation.error_type == "Sandbox.Timedout"
+    timeout = functions.function(step.name).timeout_seconds
+    assert invocation.payload["errorMessage"] == f"Task timed out after {timeout:.2f} seconds"
+    # And the effect happened at the provider while the step is only known as started, so a compensation would undo it
+    assert provider.effects(entity_id)[step.name].standing
     entity = stored(functions, entity_id)
     assert step.name in entity["started"] and step.name not in entity["steps"]

@@ -25,9 +25,18 @@ from tests.local.support import (
 pytestmark = pytest.mark.usefixtures("settled")
 
 
-def retries_of(step: SagaStep) -> int:
-    """How many attempts the state machine gives a step whose outcome stays unknown."""
-    return attempts_until_caught(step.name, "StepOutcomeUnknown")
+# The error the state machine sees when the provider fails a step's call: the handler maps the provider's own
+# exceptions to StepOutcomeUnknown, and a call that outlasts the function's timeout ends it as Lambda does.
+ERROR_SEEN = {
+    ProviderFault.LOST_ANSWER: "StepOutcomeUnknown",
+    ProviderFault.UNAVAILABLE: "StepOutcomeUnknown",
+    ProviderFault.SLOW: "Sandbox.Timedout",
+}
+
+
+def attempts_of(step: SagaStep, fault: ProviderFault) -> int:
+    """How many attempts the state machine gives a step whose provider fails every call with ``fault``."""
+    return attempts_until_caught(step.name, ERROR_SEEN[fault])
 
 
 def standing(aws: EmbeddedAws, entity_id: str) -> dict[str, bool]:
@@ -35,12 +44,14 @@ def standing(aws: EmbeddedAws, entity_id: str) -> dict[str, bool]:
     return {step: effect.standing for step, effect in aws.provider.effects(entity_id).items()}
 
 
+@pytest.mark.parametrize("fault", [fault for fault in ProviderFault if fault.applies_effect])
 @pytest.mark.parametrize("step", PIVOTAL, ids=lambda step: step.name)
 def test_a_lost_answer_is_retried_with_the_same_key_and_the_saga_completes_with_one_effect(
-    aws: EmbeddedAws, client: Client, step: SagaStep
+    aws: EmbeddedAws, client: Client, step: SagaStep, fault: ProviderFault
 ) -> None:
-    # Given a provider that applies the step's effect and then loses the answer, once
-    aws.provider.arm(step.name, ProviderFault.LOST_ANSWER)
+    # Given a provider that applies the step's effect and then loses the answer (or answers after the function's
+    # timeout), once
+    aws.provider.arm(step.name, fault)
     # When an accepted request's saga runs
     entity_id = client.create()
     aws.settle()
@@ -58,15 +69,15 @@ def test_a_step_whose_outcome_stays_unknown_is_compensated_by_its_key_with_every
     aws: EmbeddedAws, client: Client, step: SagaStep, fault: ProviderFault
 ) -> None:
     # Given a provider that fails the step on every attempt the state machine allows: the effect applied and the
-    # answer lost, or the provider unavailable (no effect)
-    aws.provider.arm(step.name, fault, count=retries_of(step))
+    # answer lost or too late, or the provider unavailable (no effect)
+    aws.provider.arm(step.name, fault, count=attempts_of(step, fault))
     # When an accepted request's saga runs
     entity_id = client.create()
     aws.settle()
     # Then the saga failed after the retries, though the step never recorded a result
     entity = client.entity(entity_id)
     assert entity["status"] == "FAILED"
-    assert entity["failure_reason"] == "StepOutcomeUnknown"
+    assert entity["failure_reason"] == ERROR_SEEN[fault]
     assert step.name in entity["started"] and step.name not in entity["steps"]
     assert aws.provider.armed() == {}
     # And no compensatable step's effect stands at the provider: the failed step's compensation undid by its key,
@@ -76,7 +87,7 @@ def test_a_step_whose_outcome_stays_unknown_is_compensated_by_its_key_with_every
     assert step.compensation in entity["compensations"]
     undone = entity["compensations"][step.compensation]["result"]["undone"]
     # "Nothing to undo" is the provider's answer, not a guess from the missing result
-    assert undone == (f"{entity_id}/{step.name}" if fault is ProviderFault.LOST_ANSWER else None)
+    assert undone == (f"{entity_id}/{step.name}" if fault.applies_effect else None)
     undone_at_provider = {name for name, effect in aws.provider.effects(entity_id).items() if effect.undone}
     assert {earlier.name for earlier in COMPENSATABLE if earlier.name in steps_before(step)} <= undone_at_provider
 
