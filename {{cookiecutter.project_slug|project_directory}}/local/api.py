@@ -5,24 +5,37 @@ parts, ``{id}`` parameters, ``{proxy+}``, ``ANY``), and each method's Lambda pro
 its function through ``Fn::GetAtt [<function>, Arn]``. Requests are turned into REST (v1) proxy events
 as API Gateway builds them and invoked through the embedded AWS, so armed faults apply.
 
-Not applied locally (see the README's table): IAM authorization, request validators and models,
-throttling. An unknown path answers 404 and a known path with another method 405, with JSON bodies.
+The API answers at two bases, as a deployed one does: ``/prod/...`` as on the execute-api endpoint (the
+stage in the URL) and ``/...`` as on a custom domain mapped without a base path; ``requestContext.path``
+says which, so the links a handler returns resolve against the URL called.
+
+A method with ``AWS_IAM`` authorization gets the caller's identity in ``requestContext.identity``:
+the principal named by the local-only ``X-Local-Caller-Arn`` header (removed before the handler sees
+the request), else LOCAL_CALLER_ARN. Signatures are not checked, nor are request validators and
+models or throttling (see the README's table). An unknown path answers 404 and a known path with
+another method 405, with JSON bodies.
 """
 
 import base64
 import json
+import re
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote
 
 from local.deploy import DeployedStack
-from local.events import rest_api_event
+from local.events import HeaderLines, rest_api_event
 from local.lambdas import Invocation, LambdaServiceException
 
 STAGE = "prod"
+ACCOUNT_ID = "123456789012"  # moto's default account, which the embedded AWS deploys into
+# Who signs a request to an AWS_IAM method locally unless the header names someone else.
+LOCAL_CALLER_HEADER = "X-Local-Caller-Arn"
+LOCAL_CALLER_ARN = f"arn:aws:iam::{ACCOUNT_ID}:user/local-developer"
+PRINCIPAL_ARN = re.compile(r"^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):[\w+=,.@/-]+$")
 Query = Mapping[str, str | Sequence[str]]
 
 
@@ -41,23 +54,15 @@ class ApiResponse:
     headers: dict[str, str]
     # Parsed JSON when the body is JSON, else the text (bytes for a base64-encoded body, None when empty).
     body: Any
-
-    @property
-    def raw_body(self) -> bytes:
-        """The body as sent on the wire."""
-        if self.body is None:
-            return b""
-        if isinstance(self.body, bytes):
-            return self.body
-        if isinstance(self.body, str) and not _is_json(self.headers):
-            return self.body.encode()
-        return json.dumps(self.body).encode()
+    # The body as sent on the wire, byte for byte.
+    raw_body: bytes = b""
 
 
 @dataclass(frozen=True)
 class Route:
     resource: str  # the resource path as API Gateway names it: /orders/{id}
     methods: dict[str, str]  # HTTP method (or ANY) -> function name
+    authorization: dict[str, str] = field(default_factory=dict)  # HTTP method -> AuthorizationType (AWS_IAM, NONE)
 
     @property
     def parts(self) -> list[str]:
@@ -103,10 +108,11 @@ def routes_of(stack: DeployedStack) -> list[Route]:
             paths[logical_id] = parent.rstrip("/") + "/" + properties["PathPart"]
         return paths[logical_id]
 
-    routes: dict[str, dict[str, str]] = {}
+    routes: dict[str, Route] = {}
     for logical_id, resource in resources.items():
         if resource["Type"] == "AWS::ApiGateway::Resource":
-            routes.setdefault(path_of({"Ref": logical_id}), {})
+            path = path_of({"Ref": logical_id})
+            routes.setdefault(path, Route(path, {}))
     for resource in resources.values():
         if resource["Type"] != "AWS::ApiGateway::Method":
             continue
@@ -115,8 +121,11 @@ def routes_of(stack: DeployedStack) -> list[Route]:
         if function is None:
             continue  # MOCK / HTTP integrations (CORS preflight, say) have no function to run
         path = path_of(properties["ResourceId"])
-        routes.setdefault(path, {})[properties["HttpMethod"].upper()] = stack.physical_ids[function]
-    return [Route(path, methods) for path, methods in sorted(routes.items())]
+        route = routes.setdefault(path, Route(path, {}))
+        method = properties["HttpMethod"].upper()
+        route.methods[method] = stack.physical_ids[function]
+        route.authorization[method] = properties.get("AuthorizationType", "NONE")
+    return [route for _, route in sorted(routes.items())]
 
 
 def _integration_function(integration: dict[str, Any]) -> str | None:
@@ -147,24 +156,27 @@ class LocalApi:
         self,
         method: str,
         path: str,
-        headers: Mapping[str, str] | None = None,
+        headers: HeaderLines | None = None,
         body: Any = None,
         query: Query | None = None,
     ) -> ApiResponse:
-        """Answer one request as the deployed API would. ``body``: str or bytes as sent, anything else as JSON."""
+        """Answer one request as the deployed API would.
+
+        ``headers``: a mapping or the header lines as sent (a name may repeat); ``body``: str or bytes as sent,
+        anything else as JSON; ``path``: with or without the stage (``/prod/orders`` or ``/orders``).
+        """
         method = method.upper()
         path, _, query_string = path.partition("?")
         if query is None and query_string:
             query = parse_qs(query_string, keep_blank_values=True)
         path = "/" + path.strip("/")
-        segments = [unquote(segment) for segment in path.split("/") if segment]
-        matched = sorted(
-            ((route, parameters) for route in self.routes if (parameters := route.match(segments)) is not None),
-            key=lambda candidate: candidate[0].specificity,
-            reverse=True,
-        )
+        base_path = ""
+        matched = self._match(path)
+        if not matched and (path + "/").startswith(f"/{STAGE}/"):
+            base_path, path = f"/{STAGE}", "/" + path.removeprefix(f"/{STAGE}").strip("/")
+            matched = self._match(path)
         if not matched:
-            return _error(404, "not_found", f"no resource matches {path}")
+            return _error(404, "not_found", f"no resource matches {base_path}{path}")
         route, parameters = matched[0]
         function = route.methods.get(method) or route.methods.get("ANY")
         if function is None:
@@ -172,7 +184,13 @@ class LocalApi:
             response = _error(405, "method_not_allowed", f"{method} is not allowed on {route.resource}")
             response.headers["Allow"] = allowed
             return response
-        event = self._event(method, path, route.resource, parameters, dict(headers or {}), body, query)
+        lines = list(headers.items()) if isinstance(headers, Mapping) else list(headers or [])
+        try:
+            identity = _identity(lines, signed=route.authorization.get(method) == "AWS_IAM")
+        except ValueError as error:
+            return _error(400, "invalid_local_caller", str(error))
+        lines = [(name, value) for name, value in lines if name.lower() != LOCAL_CALLER_HEADER.lower()]
+        event = self._event(method, path, route.resource, parameters, lines, body, query, base_path, identity)
         try:
             outcome = self._aws.invoke(function, event)
         except LambdaServiceException:
@@ -182,24 +200,42 @@ class LocalApi:
             return _error(502, "internal_server_error", "Internal server error", message_only=True)
         return _from_proxy_response(outcome.payload)
 
+    def _match(self, path: str) -> list[tuple[Route, dict[str, str]]]:
+        """The routes matching ``path``, most specific first, with their path parameters."""
+        segments = [unquote(segment) for segment in path.split("/") if segment]
+        return sorted(
+            ((route, parameters) for route in self.routes if (parameters := route.match(segments)) is not None),
+            key=lambda candidate: candidate[0].specificity,
+            reverse=True,
+        )
+
     def _event(
         self,
         method: str,
         path: str,
         resource: str,
         parameters: dict[str, str],
-        headers: dict[str, str],
+        headers: list[tuple[str, str]],
         body: Any,
         query: Query | None,
+        base_path: str,
+        identity: dict[str, Any],
     ) -> dict[str, Any]:
         if isinstance(body, bytes):
             body = body.decode()
         if body is not None and not isinstance(body, str):
             body = json.dumps(body)
-            if not any(name.lower() == "content-type" for name in headers):
-                headers["Content-Type"] = "application/json"
+            if not any(name.lower() == "content-type" for name, _ in headers):
+                headers = [*headers, ("Content-Type", "application/json")]
         event = rest_api_event(
-            method, path, resource=resource, headers=headers, body=body, path_parameters=parameters or None
+            method,
+            path,
+            resource=resource,
+            headers=headers,
+            body=body,
+            path_parameters=parameters or None,
+            base_path=base_path,
+            identity=identity,
         )
         multi_query = {
             name: [value] if isinstance(value, str) else list(value) for name, value in (query or {}).items()
@@ -213,7 +249,7 @@ class LocalApi:
         )
         event["requestContext"].update(
             {
-                "accountId": "123456789012",
+                "accountId": ACCOUNT_ID,
                 "apiId": "local",
                 "domainName": "localhost",
                 "extendedRequestId": str(uuid.uuid4()),
@@ -221,14 +257,32 @@ class LocalApi:
                 "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
                 "requestTimeEpoch": int(now.timestamp() * 1000),
                 "stage": STAGE,
-                "path": f"/{STAGE}{path}",
-                "identity": {
-                    "sourceIp": "127.0.0.1",
-                    "userAgent": next((v for k, v in headers.items() if k.lower() == "user-agent"), None),
-                },
             }
         )
         return event
+
+
+def _identity(headers: list[tuple[str, str]], *, signed: bool) -> dict[str, Any]:
+    """``requestContext.identity`` as API Gateway fills it: the signer's principal only for an AWS_IAM method."""
+    user_agent = next((value for name, value in headers if name.lower() == "user-agent"), None)
+    identity: dict[str, Any] = {"sourceIp": "127.0.0.1", "userAgent": user_agent}
+    named = [value.strip() for name, value in headers if name.lower() == LOCAL_CALLER_HEADER.lower()]
+    principal = named[-1] if named else LOCAL_CALLER_ARN
+    arn = PRINCIPAL_ARN.match(principal)
+    if arn is None:
+        raise ValueError(
+            f"{LOCAL_CALLER_HEADER}: {principal!r} is not an IAM user or role ARN such as {LOCAL_CALLER_ARN}"
+        )
+    identity.update(
+        {
+            "userArn": principal if signed else None,
+            "accountId": arn.group(1) if signed else None,
+            "caller": principal.rsplit("/", 1)[-1] if signed else None,
+            "user": principal.rsplit("/", 1)[-1] if signed else None,
+            "accessKey": "ASIALOCALACCESSKEY00" if signed else None,
+        }
+    )
+    return identity
 
 
 def _from_proxy_response(payload: Any) -> ApiResponse:
@@ -241,17 +295,18 @@ def _from_proxy_response(payload: Any) -> ApiResponse:
     raw = payload.get("body")
     body: Any
     if raw is None or raw == "":
-        body = None
+        body, wire = None, b""
     elif payload.get("isBase64Encoded"):
-        body = base64.b64decode(raw)
+        body = wire = base64.b64decode(raw)
     elif _is_json(headers) or not any(name.lower() == "content-type" for name in headers):
+        wire = str(raw).encode()
         try:
             body = json.loads(raw)
         except ValueError:
             body = raw
     else:
-        body = raw
-    return ApiResponse(payload["statusCode"], headers, body)
+        body, wire = raw, str(raw).encode()
+    return ApiResponse(payload["statusCode"], headers, body, wire)
 
 
 def _is_json(headers: Mapping[str, str]) -> bool:
@@ -262,4 +317,4 @@ def _is_json(headers: Mapping[str, str]) -> bool:
 def _error(status_code: int, code: str, message: str, *, message_only: bool = False) -> ApiResponse:
     # API Gateway's own errors carry just {"message": ...}; the routing errors also name the error.
     body = {"message": message} if message_only else {"error": code, "message": message}
-    return ApiResponse(status_code, {"Content-Type": "application/json"}, body)
+    return ApiResponse(status_code, {"Content-Type": "application/json"}, body, json.dumps(body).encode())

@@ -2,8 +2,11 @@
 
 import json
 import uuid
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
+
+HeaderLines = Mapping[str, str] | Sequence[tuple[str, str]]
 
 
 def rest_api_event(
@@ -11,18 +14,32 @@ def rest_api_event(
     path: str,
     *,
     resource: str,
-    headers: dict[str, str] | None = None,
+    headers: HeaderLines | None = None,
     body: Any = None,
     path_parameters: dict[str, str] | None = None,
+    base_path: str = "/prod",
+    identity: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A REST API (v1) Lambda proxy event: header case kept, body as a string."""
+    """A REST API (v1) Lambda proxy event: header case kept, body as a string.
+
+    ``headers``: a mapping, or the header lines as sent (a name may repeat). As API Gateway builds them,
+    ``multiValueHeaders`` holds every value of a header in order, ``headers`` its last one; names that differ
+    only in case are one header, named as first sent. ``base_path``: what precedes the API's routes in the
+    URL called (the stage ``/prod``, a custom domain's base path, or ""), seen in ``requestContext.path``.
+    ``identity``: ``requestContext.identity`` (only ``sourceIp`` when None).
+    """
     raw_body = body if body is None or isinstance(body, str) else json.dumps(body)
+    lines = list(headers.items()) if isinstance(headers, Mapping) else list(headers or [])
+    multi_value_headers: dict[str, list[str]] = {}
+    names: dict[str, str] = {}
+    for name, value in lines:
+        multi_value_headers.setdefault(names.setdefault(name.lower(), name), []).append(value)
     return {
         "resource": resource,
         "path": path,
         "httpMethod": method,
-        "headers": headers or {},
-        "multiValueHeaders": {name: [value] for name, value in (headers or {}).items()},
+        "headers": {name: values[-1] for name, values in multi_value_headers.items()},
+        "multiValueHeaders": multi_value_headers,
         "queryStringParameters": None,
         "multiValueQueryStringParameters": None,
         "pathParameters": path_parameters,
@@ -30,10 +47,10 @@ def rest_api_event(
         "requestContext": {
             "resourcePath": resource,
             "httpMethod": method,
-            "path": f"/prod{path}",
+            "path": f"{base_path}{path}",
             "stage": "prod",
             "requestId": str(uuid.uuid4()),
-            "identity": {"sourceIp": "127.0.0.1"},
+            "identity": identity if identity is not None else {"sourceIp": "127.0.0.1"},
         },
         "body": raw_body,
         "isBase64Encoded": False,

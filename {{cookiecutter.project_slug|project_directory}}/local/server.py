@@ -192,7 +192,7 @@ def make_handler(api: Any, controls: LocalControls) -> type[BaseHTTPRequestHandl
                     response = api.request(
                         self.command,
                         url.path,
-                        headers=dict(self.headers.items()),
+                        headers=self.headers.items(),
                         body=raw.decode() if raw else None,
                         query=parse_qs(url.query, keep_blank_values=True),
                     )

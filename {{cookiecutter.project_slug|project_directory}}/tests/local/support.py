@@ -16,7 +16,7 @@ import boto3
 from infra.saga_definition import ASL_PATH, SagaStep, pascal, retriable_steps
 from infra.saga_steps import SAGA_STEPS
 from infra.settings import SETTINGS
-from local.api import ApiResponse, LocalApi
+from local.api import LOCAL_CALLER_HEADER, ApiResponse, LocalApi
 from local.lambdas import Invocation
 from local.runtime import EmbeddedAws
 
@@ -42,12 +42,28 @@ class Client:
     def __init__(self, aws: EmbeddedAws) -> None:
         self._api = LocalApi(aws)
 
-    def post(self, body: Any, key: str | None, *, content_type: str = "application/json") -> ApiResponse:
+    def post(
+        self, body: Any, key: str | None, *, content_type: str = "application/json", caller: str | None = None
+    ) -> ApiResponse:
+        """POST to the collection; ``caller``: the IAM principal that signs it (the local API's default if None)."""
         headers = {"Content-Type": content_type} | ({"Idempotency-Key": key} if key is not None else {})
-        return self._api.request("POST", COLLECTION, headers, body)
+        return self.request("POST", COLLECTION, list(headers.items()), body, caller=caller)
 
-    def get(self, entity_id: str) -> ApiResponse:
-        return self._api.request("GET", f"{COLLECTION}/{entity_id}")
+    def get(self, entity_id: str, *, caller: str | None = None) -> ApiResponse:
+        return self.request("GET", f"{COLLECTION}/{entity_id}", caller=caller)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        header_lines: list[tuple[str, str]] | None = None,
+        body: Any = None,
+        *,
+        caller: str | None = None,
+    ) -> ApiResponse:
+        """Any request, its header lines as sent (a name may repeat); ``caller`` as for post."""
+        lines = list(header_lines or []) + ([(LOCAL_CALLER_HEADER, caller)] if caller is not None else [])
+        return self._api.request(method, path, lines, body)
 
     def create(self, key: str | None = None) -> str:
         """A new accepted entity's id; its saga has not run yet (``aws.settle()`` runs it)."""

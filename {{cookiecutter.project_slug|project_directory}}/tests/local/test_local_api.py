@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from infra.settings import SETTINGS
-from local.api import LocalApi, routes_of
+from local.api import LOCAL_CALLER_ARN, LOCAL_CALLER_HEADER, LocalApi, routes_of
 from local.deploy import DeployedStack
 from local.lambdas import Invocation, LambdaServiceException
 
@@ -115,7 +115,52 @@ def test_given_a_path_parameter_when_requested_then_the_resource_function_gets_i
     assert event["resource"] == "/items/{id}"
     assert event["path"] == "/items/abc-1"
     assert event["requestContext"]["resourcePath"] == "/items/{id}"
-    assert event["requestContext"]["path"] == "/prod/items/abc-1"
+    assert event["requestContext"]["path"] == "/items/abc-1"
+
+
+def test_given_the_stage_in_the_path_when_requested_then_the_route_is_found_and_the_called_path_keeps_it(
+    api: LocalApi, aws: FakeAws
+) -> None:
+    # Given a URL as the execute-api endpoint has it, the stage first
+    # When it is requested
+    assert api.request("GET", "/prod/items/abc-1").status_code == 200
+    # Then the route sees its own path, and requestContext.path the one the client called (as API Gateway fills them)
+    ((_, event),) = aws.invocations
+    assert (event["path"], event["requestContext"]["path"]) == ("/items/abc-1", "/prod/items/abc-1")
+    assert api.request("GET", "/prod").status_code == 200  # the root resource, through the stage
+    assert api.request("GET", "/staging/items/1").status_code == 404
+
+
+def test_given_a_header_sent_on_several_lines_then_multi_value_headers_has_each_and_headers_the_last(
+    api: LocalApi, aws: FakeAws
+) -> None:
+    # Given header lines as a client sends them, one name twice in different case
+    lines = [("Idempotency-Key", "k-1"), ("X-Other", "o"), ("idempotency-key", "k-2")]
+    # When they are proxied
+    api.request("POST", "/items", lines, body="{}")
+    # Then API Gateway's two fields: every value in order, and the last one
+    ((_, event),) = aws.invocations
+    assert event["multiValueHeaders"] == {"Idempotency-Key": ["k-1", "k-2"], "X-Other": ["o"]}
+    assert event["headers"] == {"Idempotency-Key": "k-2", "X-Other": "o"}
+
+
+def test_given_an_iam_method_then_the_identity_names_the_local_caller_and_the_local_header_is_not_forwarded() -> None:
+    # Given a method with AWS_IAM authorization and one without
+    template = json.loads(json.dumps(TEMPLATE))
+    template["Resources"]["ItemsPost"]["Properties"]["AuthorizationType"] = "AWS_IAM"
+    aws = FakeAws(template)
+    api = LocalApi(aws)
+    alice = "arn:aws:iam::123456789012:user/alice"
+    # When each is requested, once naming a caller in the local-only header and once not
+    api.request("POST", "/items", {LOCAL_CALLER_HEADER: alice}, body="{}")
+    api.request("POST", "/items", body="{}")
+    api.request("GET", "/items/1", {LOCAL_CALLER_HEADER: alice})
+    # Then the IAM method's identity names that principal (or the default local caller), the other names nobody,
+    # and the handler never sees the local header
+    identities = [event["requestContext"]["identity"] for _, event in aws.invocations]
+    assert [identity["userArn"] for identity in identities] == [alice, LOCAL_CALLER_ARN, None]
+    assert identities[0]["accountId"] == "123456789012"
+    assert all(LOCAL_CALLER_HEADER not in event["headers"] for _, event in aws.invocations)
 
 
 def test_given_a_literal_and_a_parameter_resource_when_both_match_then_the_literal_wins(

@@ -27,23 +27,26 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from {{ cookiecutter.package_name }}.dal.entities import AlreadyCreated, EntityStore
 from {{ cookiecutter.package_name }}.errors import KeyReusedWithOtherPayload
-from {{ cookiecutter.package_name }}.handlers.http import error_response
-from {{ cookiecutter.package_name }}.logic.intake import (
+from {{ cookiecutter.package_name }}.handlers.http import (
     JSON_CONTENT_TYPE,
     InvalidIdempotencyKey,
     UnsupportedMediaType,
-    created_response,
+    caller_principal,
+    canonical_json,
+    error_response,
     idempotency_key_from,
     is_json_content_type,
-    is_same_request,
-    plan_creation,
+    link,
+    with_json_media_type_in_lowercase,
 )
+from {{ cookiecutter.package_name }}.logic.intake import created_response, is_same_request, plan_creation
 from {{ cookiecutter.package_name }}.models import {{ cookiecutter.domain | pascal }}Request
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
-app = APIGatewayRestResolver(enable_validation=True)
+app = APIGatewayRestResolver(enable_validation=True, serializer=canonical_json)
+COLLECTION = "/{{ cookiecutter.domain_plural | kebab }}"
 
 store = EntityStore(
     boto3.client("dynamodb"), os.environ["ENTITY_TABLE_NAME"], outbox_table=os.environ["OUTBOX_TABLE_NAME"]
@@ -56,8 +59,9 @@ def _count_replay(response: Any, idempotent_data: DataRecord) -> Any:
     return response
 
 
+# A key belongs to its caller: the record, the derived id and the replay are per (principal, key).
 idempotency_config = IdempotencyConfig(
-    event_key_jmespath="idempotency_key",
+    event_key_jmespath="[principal, idempotency_key]",
     payload_validation_jmespath="request",
     raise_on_no_idempotency_key=True,
     expires_after_seconds=int(os.environ["IDEMPOTENCY_TTL_SECONDS"]),
@@ -66,17 +70,23 @@ idempotency_config = IdempotencyConfig(
 persistence = DynamoDBPersistenceLayer(table_name=os.environ["IDEMPOTENCY_TABLE_NAME"])
 
 
-@app.post("/{{ cookiecutter.domain_plural | kebab }}")
+@app.post(COLLECTION)
 def create_{{ cookiecutter.domain }}(body: {{ cookiecutter.domain | pascal }}Request) -> Response[dict[str, Any]]:
-    if not is_json_content_type(app.current_event.headers):
+    event = app.current_event.raw_event
+    if not is_json_content_type(event):
         raise UnsupportedMediaType
-    key = idempotency_key_from(app.current_event.headers)
-    created = create_once(command={"idempotency_key": key, "request": body.model_dump(mode="json")})
+    command = {
+        "principal": caller_principal(event),
+        "idempotency_key": idempotency_key_from(event),
+        "request": body.model_dump(mode="json"),
+    }
+    created = create_once(command=command)
+    location = link(event, f"{COLLECTION}/{created['id']}")
     return Response(
         status_code=201,
         content_type=content_types.APPLICATION_JSON,
-        body=created,
-        headers={"Location": created["links"]["self"]},
+        body={**created, "links": {"self": location}},
+        headers={"Location": location},
     )
 
 
@@ -84,7 +94,9 @@ def create_{{ cookiecutter.domain }}(body: {{ cookiecutter.domain | pascal }}Req
 def create_once(command: dict[str, Any]) -> dict[str, Any]:
     """Runs once per key while the idempotency record lives; errors are raised so they are never cached."""
     request = {{ cookiecutter.domain | pascal }}Request.model_validate(command["request"])
-    creation = plan_creation(request, command["idempotency_key"], datetime.now(UTC), OUTBOX_RETENTION)
+    creation = plan_creation(
+        request, command["idempotency_key"], datetime.now(UTC), OUTBOX_RETENTION, command["principal"]
+    )
     try:
         store.create_with_event(creation.entity, creation.outbox_event)
     except AlreadyCreated:
@@ -107,7 +119,7 @@ def _rejected(status_code: int, code: str, message: str, **details: Any) -> Resp
 @app.exception_handler([RequestValidationError, RequestUnsupportedContentType])
 def _invalid_body(error: RequestValidationError | RequestUnsupportedContentType) -> Response[dict[str, Any]]:
     # Powertools reads form and multipart bodies too; only JSON is declared, so any other type is refused as such.
-    if not is_json_content_type(app.current_event.headers):
+    if not is_json_content_type(app.current_event.raw_event):
         return _not_json()
     fields = [
         {"field": ".".join(str(part) for part in detail["loc"] if part != "body"), "message": detail["msg"]}
@@ -147,4 +159,4 @@ def _in_progress(_error: IdempotencyAlreadyInProgressError) -> Response[dict[str
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     idempotency_config.register_lambda_context(context)
-    return app.resolve(event, context)
+    return app.resolve(with_json_media_type_in_lowercase(event), context)

@@ -11,18 +11,22 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from {{ cookiecutter.package_name }}.dal.entities import EntityStore
 from {{ cookiecutter.package_name }}.errors import EntityNotFound
-from {{ cookiecutter.package_name }}.handlers.http import error_response
-from {{ cookiecutter.package_name }}.logic.views import entity_view
+from {{ cookiecutter.package_name }}.handlers.http import caller_principal, canonical_json, error_response
+from {{ cookiecutter.package_name }}.logic.views import entity_view, is_visible_to
 
 logger = Logger()
 tracer = Tracer()
-app = APIGatewayRestResolver()
+app = APIGatewayRestResolver(serializer=canonical_json)
 store = EntityStore(boto3.client("dynamodb"), os.environ["ENTITY_TABLE_NAME"])
 
 
 @app.get("/{{ cookiecutter.domain_plural | kebab }}/<entity_id>")
 def get_{{ cookiecutter.domain }}(entity_id: str) -> dict[str, Any]:
-    return entity_view(store.get(entity_id))
+    entity = store.get(entity_id)
+    # Another caller's {{ cookiecutter.domain }} is answered as a missing one: an id reveals nothing it does not own.
+    if not is_visible_to(entity, caller_principal(app.current_event.raw_event)):
+        raise EntityNotFound(entity_id)
+    return entity_view(entity)
 
 
 @app.exception_handler(EntityNotFound)

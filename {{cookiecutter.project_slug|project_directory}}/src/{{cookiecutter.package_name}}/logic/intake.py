@@ -23,8 +23,11 @@ class Creation:
     outbox_event: dict[str, Any]
 
 
-def entity_id_for(idempotency_key: str) -> str:
-    return str(uuid.uuid5(ENTITY_NAMESPACE, idempotency_key))
+def entity_id_for(idempotency_key: str, principal: str | None = None) -> str:
+    """The id an Idempotency-Key derives, within its caller's own namespace: two callers' equal keys derive two
+    ids. ``principal``: the caller's IAM principal ARN, None without IAM authorization (keys are then global)."""
+    namespace = ENTITY_NAMESPACE if principal is None else uuid.uuid5(ENTITY_NAMESPACE, principal)
+    return str(uuid.uuid5(namespace, idempotency_key))
 
 
 def event_id_for(entity_id: str) -> str:
@@ -36,8 +39,10 @@ def plan_creation(
     idempotency_key: str,
     now: datetime,
     outbox_retention: timedelta,
+    principal: str | None = None,
 ) -> Creation:
-    entity_id = entity_id_for(idempotency_key)
+    """The {{ cookiecutter.domain }} and its outbox event for an accepted request; ``principal`` as for entity_id_for."""
+    entity_id = entity_id_for(idempotency_key, principal)
     created_at = now.isoformat()
     body = request.model_dump(mode="json")
     entity = {
@@ -53,6 +58,9 @@ def plan_creation(
         "created_at": created_at,
         "updated_at": created_at,
     }
+    if principal is not None:
+        # Who may read it back: GET answers 404 to any other caller.
+        entity["principal"] = principal
     outbox_event = {
         "event_id": event_id_for(entity_id),
         "event_type": EVENT_TYPE,
@@ -64,50 +72,10 @@ def plan_creation(
 
 
 def created_response(entity: dict[str, Any]) -> dict[str, Any]:
-    """The 201 body; built from stored fields only, so every replay returns the same content."""
-    return {
-        "id": entity["id"],
-        "status": Status.PENDING.value,
-        "created_at": entity["created_at"],
-        "links": {"self": f"/{{ cookiecutter.domain_plural | kebab }}/{entity['id']}"},
-    }
+    """The 201 body without its links (the handler adds them for the URL called); built from stored fields only,
+    so every replay returns the same content."""
+    return {"id": entity["id"], "status": Status.PENDING.value, "created_at": entity["created_at"]}
 
 
 def is_same_request(entity: dict[str, Any], request: {{ cookiecutter.domain | pascal }}Request) -> bool:
     return bool(entity["request"] == request.model_dump(mode="json"))
-
-
-class InvalidIdempotencyKey(Exception):
-    """The Idempotency-Key header is missing or not a usable key."""
-
-
-IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
-MAX_IDEMPOTENCY_KEY_LENGTH = 128
-
-
-def idempotency_key_from(headers: dict[str, str] | None) -> str:
-    """The key from the headers, matched case-insensitively (clients and proxies vary)."""
-    values = [value for name, value in (headers or {}).items() if name.lower() == IDEMPOTENCY_KEY_HEADER.lower()]
-    if not values or not values[0].strip():
-        raise InvalidIdempotencyKey(f"the {IDEMPOTENCY_KEY_HEADER} header is required")
-    key = values[0].strip()
-    if len(key) > MAX_IDEMPOTENCY_KEY_LENGTH:
-        raise InvalidIdempotencyKey(f"the {IDEMPOTENCY_KEY_HEADER} header is over {MAX_IDEMPOTENCY_KEY_LENGTH} chars")
-    if not all("!" <= character <= "~" for character in key):
-        raise InvalidIdempotencyKey(f"the {IDEMPOTENCY_KEY_HEADER} header must be printable ASCII without spaces")
-    return key
-
-
-JSON_CONTENT_TYPE = "application/json"
-
-
-class UnsupportedMediaType(Exception):
-    """The body is declared as something other than JSON."""
-
-
-def is_json_content_type(headers: dict[str, str] | None) -> bool:
-    """True for application/json (parameters allowed) and for no Content-Type, which API Gateway reads as JSON."""
-    values = [value for name, value in (headers or {}).items() if name.lower() == "content-type"]
-    if not values or not values[0].strip():
-        return True
-    return values[0].split(";")[0].strip().lower() == JSON_CONTENT_TYPE

@@ -19,3 +19,8 @@ def entity_view(entity: dict[str, Any]) -> dict[str, Any]:
     if "failure_reason" in entity:
         view["failure_reason"] = entity["failure_reason"]
     return view
+
+
+def is_visible_to(entity: dict[str, Any], principal: str | None) -> bool:
+    """Whether a caller may read the {{ cookiecutter.domain }}: its creator only, when it was created by an IAM principal."""
+    return entity.get("principal") in (None, principal)
