@@ -2,8 +2,9 @@
 
 Hypothesis draws them from what the API declares (the request model's fields and limits, the
 Idempotency-Key rules): invalid JSON, wrong types, out-of-range or huge quantities, unknown fields,
-missing, empty, oversized or non-ASCII keys, oversized bodies and wrong content types. The number of
-cases follows the Hypothesis profile (``HYPOTHESIS_PROFILE=soak`` runs many more).
+missing, empty, oversized or non-ASCII keys, several different keys in one request, oversized bodies
+and wrong content types. The number of cases follows the Hypothesis profile (``HYPOTHESIS_PROFILE=soak``
+runs many more).
 """
 
 import json
@@ -15,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from local.runtime import EmbeddedAws
-from tests.local.support import VALID_BODY, Client, item_counts, new_key
+from tests.local.support import COLLECTION, VALID_BODY, Client, item_counts, new_key
 
 pytestmark = pytest.mark.usefixtures("settled")
 
@@ -89,23 +90,30 @@ def _parses(text: str) -> bool:
     return True
 
 
+# The Idempotency-Key header lines of a request: none, one bad key, or several different good ones.
+one_bad_key = bad_keys.map(lambda key: [] if key is None else [key])
+several_different_keys = st.lists(st.builds(new_key), min_size=2, max_size=4, unique=True)
+one_good_key = st.builds(new_key).map(lambda key: [key])
+
 hostile_requests = st.one_of(
-    st.tuples(bad_keys, st.just(json.dumps(VALID_BODY)), st.just(JSON)),
-    st.tuples(st.builds(new_key), bad_bodies, st.just(JSON)),
-    st.tuples(st.builds(new_key), st.just(json.dumps(VALID_BODY)), wrong_content_types),
+    st.tuples(one_bad_key, st.just(json.dumps(VALID_BODY)), st.just(JSON)),
+    st.tuples(several_different_keys, st.just(json.dumps(VALID_BODY)), st.just(JSON)),
+    st.tuples(one_good_key, bad_bodies, st.just(JSON)),
+    st.tuples(one_good_key, st.just(json.dumps(VALID_BODY)), wrong_content_types),
 )
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(request=hostile_requests)
 def test_a_hostile_request_gets_a_clear_4xx_and_writes_nothing(
-    aws: EmbeddedAws, client: Client, request: tuple[str | None, str, str]
+    aws: EmbeddedAws, client: Client, request: tuple[list[str], str, str]
 ) -> None:
     # Given the tables as they are
-    key, body, content_type = request
+    keys, body, content_type = request
     before = item_counts()
     # When the hostile request is sent
-    response = client.post(body, key, content_type=content_type)
+    lines = [("Content-Type", content_type)] + [("Idempotency-Key", key) for key in keys]
+    response = client.request("POST", COLLECTION, lines, body)
     aws.settle()
     # Then it is refused with a 4xx whose JSON body names the problem, and no table changed
     assert 400 <= response.status_code < 500, response
