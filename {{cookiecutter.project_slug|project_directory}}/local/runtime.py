@@ -227,6 +227,7 @@ class EmbeddedAws:
             },
             "stream_deliveries": {
                 poller.mapping.function_name: {
+                    "state": poller.state(),
                     "invocations": poller.log.invocations,
                     "records_delivered": len(poller.log.delivered),
                     "batches_sent_to_on_failure": len(poller.log.sent_to_on_failure),

@@ -6,7 +6,9 @@ stream through the DynamoDB Streams API instead and honours FilterCriteria, Batc
 ReportBatchItemFailures (checkpoint at the lowest failed sequence number), BisectBatchOnFunctionError,
 MaximumRetryAttempts, MaximumRecordAgeInSeconds and the OnFailure destination (batch metadata only,
 as on AWS: the records themselves stay in the table). Records leave the stream after 24 hours of
-virtual time, as on AWS; moto would keep them forever.
+virtual time, as on AWS; moto would keep them forever. A mapping polls only while its State, as moto's
+Lambda backend holds it (Enabled in the template, UpdateEventSourceMapping), is Enabled; enabled again,
+it goes on from where it stopped.
 """
 
 import json
@@ -21,6 +23,7 @@ from unittest.mock import patch
 
 import boto3
 from botocore.exceptions import ClientError
+from moto.awslambda.models import lambda_backends
 from moto.core.exceptions import JsonRESTError
 from moto.dynamodb.models import table as dynamodb_tables
 from moto.dynamodb.models.table import StreamShard
@@ -35,10 +38,13 @@ from local.resources import Resolver
 UNLIMITED = -1
 READ_LIMIT = 1000  # GetRecords' maximum
 STREAM_RETENTION_SECONDS = 24 * 60 * 60
+# The one State in which Lambda polls; AWS also reports Creating, Enabling, Disabling, Disabled, Updating, Deleting.
+POLLING_STATE = "Enabled"
 
 
 @dataclass(frozen=True)
 class StreamMapping:
+    uuid: str
     function_name: str
     stream_arn: str
     batch_size: int
@@ -53,12 +59,14 @@ class StreamMapping:
 def stream_mappings(stack: DeployedStack, resolver: Resolver) -> list[StreamMapping]:
     """The DynamoDB stream mappings exactly as the template declares them."""
     mappings = []
-    for properties in stack.resources_of_type("AWS::Lambda::EventSourceMapping").values():
+    for logical_id, properties in stack.resources_of_type("AWS::Lambda::EventSourceMapping").items():
         spec = resolver.resolve(properties["Properties"])
         if ":dynamodb:" not in spec["EventSourceArn"]:
             continue
         mappings.append(
             StreamMapping(
+                # The mapping's physical id: its UUID in moto's Lambda backend, which holds its State.
+                uuid=stack.physical_ids[logical_id],
                 function_name=spec["FunctionName"],
                 stream_arn=spec["EventSourceArn"],
                 batch_size=int(spec.get("BatchSize", 100)),
@@ -169,22 +177,47 @@ class StreamPoller:
         self._streams = boto3.client("dynamodbstreams")
         # Where the next read starts: the iterator the last read returned, as a poller keeps it.
         self._iterator: str | None = None
+        # Records read but not yet handed to the function: the mapping was disabled between two batches.
+        self._undelivered: list[dict[str, Any]] = []
         self._shard_id = ""
         self._lock = threading.Lock()
         self.log = DeliveryLog()
 
+    def state(self) -> str | None:
+        """The mapping's State as Lambda reports it (GetEventSourceMapping); None once it was deleted.
+
+        Read from moto's backend on every poll, so an UpdateEventSourceMapping through any client takes
+        effect at the next batch; a settle polls thousands of times, the API would dominate the run.
+        """
+        region, account = self.mapping.stream_arn.split(":")[3:5]
+        mapping = lambda_backends[account][region].get_event_source_mapping(self.mapping.uuid)
+        return None if mapping is None else str(mapping.get_configuration()["State"])
+
     def poll(self) -> int:
-        """Deliver every record written since the last checkpoint; returns how many records were read."""
+        """Deliver every record written since the last checkpoint; returns how many records it handed on.
+
+        Nothing is read or delivered while the mapping is not enabled, and it is asked again before each
+        batch: enabled again, the poller goes on from the first record it has not delivered, as AWS does.
+        """
         with self._lock:
-            records = [record for record in self._read() if matches_any(self.mapping.filter_patterns, record)]
-            for start in range(0, len(records), self.mapping.batch_size):
-                self._deliver(records[start : start + self.mapping.batch_size])
-            return len(records)
+            if self.state() != POLLING_STATE:
+                return 0
+            self._undelivered += [
+                record for record in self._read() if matches_any(self.mapping.filter_patterns, record)
+            ]
+            handed_on = 0
+            while self._undelivered and self.state() == POLLING_STATE:
+                batch = self._undelivered[: self.mapping.batch_size]
+                del self._undelivered[: len(batch)]
+                self._deliver(batch)
+                handed_on += len(batch)
+            return handed_on
 
     def redeliver(self) -> int:
         """Rewind to the start of the stream, as a shard re-read after a relay restart would."""
         with self._lock:
             self._iterator = None
+            self._undelivered.clear()
         return self.poll()
 
     def _read(self) -> list[dict[str, Any]]:
