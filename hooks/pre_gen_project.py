@@ -29,15 +29,22 @@ MAX_SLUG_LENGTH = 64
 MAX_DOMAIN_LENGTH = 24
 # The plural appears in the same places; a derived default is at most two characters longer (box -> boxes).
 MAX_DOMAIN_PLURAL_LENGTH = MAX_DOMAIN_LENGTH + 2
+# The one list of each choice option's values, its default first. cookiecutter.json holds only the default, as
+# plain text: cookiecutter 2.7.1 drops a user config's value for a choice list that is not in the list, and with
+# it every later value of the config, with a mere warning (cookiecutter issue 2219); as plain text every value
+# reaches this script, which refuses what is not exactly one of these.
 CHOICES = {
     "workflow_type": ("STANDARD", "EXPRESS"),
     "dlq": ("enabled", "disabled"),
     "tracing": ("enabled", "disabled"),
     "api_auth": ("iam", "none"),
-    "python_runtime": ("3.12", "3.13"),
+    "python_runtime": ("3.13", "3.12"),
     "architecture": ("arm64", "x86_64"),
     "license": ("MIT", "Apache-2.0", "proprietary"),
 }
+YAML_BOOLEAN_HINT = "YAML reads yes/no/on/off/true/false as booleans: quote the value"
+YAML_NULL_HINT = "YAML reads an empty value, ~ and null as no value: give one"
+YAML_NUMBER_HINT = "YAML reads an unquoted number as a number, 3.10 as 3.1: quote the value"
 
 
 class OptionError(ValueError):
@@ -90,6 +97,54 @@ def _check_identifier(option: str, value: str, max_length: int = MAX_NAME_LENGTH
         raise OptionError(f"{option}: {value!r} is longer than {max_length} characters")
 
 
+def _shown(value: object) -> str:
+    """A value as a message names it, saying what it is when it is not text."""
+    if isinstance(value, bool):
+        return f"the boolean {json.dumps(value)}"
+    if value is None:
+        return "null"
+    if isinstance(value, int | float):
+        return f"the number {value!r}"
+    return repr(value)
+
+
+def _yaml_hint(value: object) -> str:
+    """What YAML may have done to a value, for a message: a user config file is read as YAML."""
+    if isinstance(value, bool):
+        return f" ({YAML_BOOLEAN_HINT})"
+    if value is None:
+        return f" ({YAML_NULL_HINT})"
+    if isinstance(value, int | float) or (isinstance(value, str) and _is_number(value)):
+        return f" ({YAML_NUMBER_HINT})"
+    return ""
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _check_choice(option: str, value: object) -> None:
+    """Accept exactly one of the option's texts: cookiecutter hands over a YAML boolean or null as it is."""
+    allowed = CHOICES[option]
+    if isinstance(value, str) and value in allowed:
+        return
+    hint = _yaml_hint(value) if not isinstance(value, str) or any(_is_number(choice) for choice in allowed) else ""
+    raise OptionError(f"{option}: {_shown(value)} is not one of {', '.join(allowed)}{hint}")
+
+
+def _check_text(option: str, value: object) -> None:
+    """Refuse a free-text value that is no text: a YAML user config file's unquoted yes, off, ~ or a list.
+
+    Cookiecutter makes a number text before any hook runs (3.12 -> "3.12"); a replay file may hold one as is.
+    """
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise OptionError(f"{option}: {_shown(value)} is not text{_yaml_hint(value)}")
+
+
 def _positive_int(option: str, value: object) -> int:
     text = str(value).strip()
     # isdigit() alone accepts superscripts such as "2⁴", which int() rejects.
@@ -135,6 +190,12 @@ def is_valid_slug(slug: str) -> bool:
 
 def validate(options: dict[str, object]) -> None:
     """Raise OptionError for the first option the template cannot render."""
+    for option in CHOICES:
+        _check_choice(option, options[option])
+    # Keys starting with "_" are cookiecutter's settings and facts (_repo_dir, _checkout), not options.
+    for option, value in options.items():
+        if not option.startswith("_"):
+            _check_text(option, value)
     if not any(character.isalnum() for character in str(options["project_name"])):
         raise OptionError("project_name: must contain at least one letter or digit")
     slug = str(options["project_slug"])
@@ -156,9 +217,6 @@ def validate(options: dict[str, object]) -> None:
     steps = parse_saga_steps(str(options["saga_steps"]))
     _positive_int("idempotency_ttl_hours", options["idempotency_ttl_hours"])
     _positive_int("outbox_retention_days", options["outbox_retention_days"])
-    for option, allowed in CHOICES.items():
-        if options[option] not in allowed:
-            raise OptionError(f"{option}: {options[option]!r} is not one of {', '.join(allowed)}")
     if not REGION.match(str(options["aws_region"])):
         raise OptionError(f"aws_region: {options['aws_region']!r} is not an AWS region name such as us-east-1")
     check_express_duration(options, steps)

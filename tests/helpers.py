@@ -23,11 +23,6 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 COOKIECUTTER_JSON: dict[str, object] = json.loads((REPO_ROOT / "cookiecutter.json").read_text())
 # Keys starting with "_" are cookiecutter settings (extensions, prompts), not questions.
 OPTIONS: tuple[str, ...] = tuple(key for key in COOKIECUTTER_JSON if not key.startswith("_"))
-CHOICES: dict[str, tuple[str, ...]] = {
-    key: tuple(str(value) for value in values)
-    for key, values in COOKIECUTTER_JSON.items()
-    if isinstance(values, list) and not key.startswith("_")
-}
 # Every tool runs from the environment that runs the tests (the repo's .venv under `make test`), so the
 # versions checked are the pinned ones. Not resolved: .venv/bin/python is a symlink to the base interpreter.
 PYTHON = sys.executable
@@ -52,6 +47,11 @@ def load_hook(name: str) -> ModuleType:
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
+
+
+# Each choice option's allowed values, its default first: the pre-generation hook's list is the only one
+# (cookiecutter.json holds each default as plain text, so a user config's value reaches the hook).
+CHOICES: dict[str, tuple[str, ...]] = load_hook("pre_gen_project").CHOICES
 
 
 def tool_env(**extra: str) -> dict[str, str]:
@@ -143,12 +143,22 @@ def _template_importable() -> Iterator[None]:
 
 def resolve_options(extra_context: Mapping[str, str] | None = None) -> dict[str, str]:
     """Every option's final value as cookiecutter computes it (derived defaults such as the slug included)."""
+    return {key: str(value) for key, value in resolve_raw_options(extra_context).items()}
+
+
+def resolve_raw_options(
+    extra_context: Mapping[str, object] | None = None, *, default_context: Mapping[str, object] | None = None
+) -> dict[str, object]:
+    """Every option's value as cookiecutter hands it to the hooks, not made text: ``default_context`` is a user
+    config file's, as YAML read it (a boolean stays a boolean)."""
     with _template_importable():
         context = generate_context(
-            context_file=str(REPO_ROOT / "cookiecutter.json"), extra_context=dict(extra_context or {})
+            context_file=str(REPO_ROOT / "cookiecutter.json"),
+            default_context=dict(default_context or {}),
+            extra_context=dict(extra_context or {}),
         )
         resolved = prompt_for_config(context, no_input=True)
-    return {key: str(resolved[key]) for key in OPTIONS}
+    return {key: resolved[key] for key in OPTIONS}
 
 
 def file_tree(root: Path) -> dict[str, bytes]:

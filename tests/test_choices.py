@@ -5,19 +5,25 @@ as a string, so a real boolean option would turn ``dlq=false`` into the truthy s
 (cookiecutter issues 1973 and 2069). The template uses word choices instead (enabled / disabled);
 these tests prove that every value renders identically on every path and that boolean-looking words
 are refused rather than silently read as "enabled".
+
+The allowed values live in one place, the pre-generation hook's CHOICES; cookiecutter.json holds each
+default as plain text and the prompt's text names the values (tests/test_user_config.py says why).
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cookiecutter.exceptions import FailedHookException
 
 from tests.helpers import (
     CHOICES,
+    COOKIECUTTER_JSON,
     OPTIONS,
     generated_settings,
     render,
@@ -57,8 +63,39 @@ MEANING_OF_CHOICE: dict[str, tuple[Callable[[Path], Any], dict[str, object]]] = 
 
 
 def prompt_answers(option: str, value: str) -> list[str]:
-    """One line per prompt, in cookiecutter.json's order: Enter keeps a default, a number picks a choice."""
-    return [str(CHOICES[name].index(value) + 1) if name == option else "" for name in OPTIONS]
+    """One line per prompt, in cookiecutter.json's order: Enter keeps a default, a choice is typed."""
+    return [value if name == option else "" for name in OPTIONS]
+
+
+def values_named_by(prompt: str) -> list[str]:
+    """The values a choice's prompt offers: ``Label: a (what a is), b or c`` -> ``["a", "b", "c"]``."""
+    offered = re.sub(r"\s*\([^()]*\)", "", prompt).split(": ", 1)[1]
+    return re.split(r", | or ", offered)
+
+
+def test_every_choice_option_is_plain_text_in_cookiecutter_json_with_the_first_choice_as_default() -> None:
+    # A choice list would bring back cookiecutter's menu, and with it issue 2219: a user config's value outside
+    # the list, and every value after it, dropped with a warning before the hook could refuse it.
+    for option, allowed in CHOICES.items():
+        assert COOKIECUTTER_JSON[option] == allowed[0], option
+
+
+def test_every_choice_prompt_offers_exactly_the_hooks_choices_in_order() -> None:
+    prompts = COOKIECUTTER_JSON["__prompts__"]
+    assert isinstance(prompts, dict)
+
+    offered = {option: values_named_by(prompts[option]) for option in CHOICES}
+
+    assert offered == {option: list(allowed) for option, allowed in CHOICES.items()}
+
+
+def test_the_api_auth_prompt_says_that_without_auth_idempotency_keys_are_global() -> None:
+    prompts = COOKIECUTTER_JSON["__prompts__"]
+    assert isinstance(prompts, dict)
+
+    assert "no caller identity" in prompts["api_auth"]
+    assert "Idempotency-Keys are global across all callers" in prompts["api_auth"]
+    assert "UUIDs" in prompts["api_auth"]
 
 
 def test_every_choice_option_has_a_known_meaning() -> None:
@@ -92,8 +129,8 @@ def test_given_a_boolean_word_for_an_on_off_option_then_it_is_refused_on_every_p
     cookiecutter_config: Path, tmp_path: Path, option: str, word: str
 ) -> None:
     by_command_line = render_cli(tmp_path / "command-line", cookiecutter_config, {option: word})
-    with pytest.raises(ValueError, match=f"provided for choice variable {option}"):
+    with pytest.raises(FailedHookException):
         render(tmp_path / "extra-context", cookiecutter_config, {option: word})
 
     assert by_command_line.returncode != 0
-    assert f"{word} provided for choice variable {option}" in by_command_line.stderr
+    assert f"ERROR: invalid option {option}: '{word}' is not one of enabled, disabled" in by_command_line.stderr

@@ -46,7 +46,7 @@ TEXT_CHANGES = [
     (Change("saga_steps", "charge_card:refund_card", "statemachine/saga.asl.json"), ('"ChargeCard"',)),
     (Change("domain", "booking", "src/orders_service/models.py"), ('"BookingCreated"',)),
     (Change("domain", "booking", "README.md"), ("POST /bookings",)),
-    (Change("domain_plural", "people", "src/orders_service/handlers/create_order.py"), ('@app.post("/people")',)),
+    (Change("domain_plural", "people", "src/orders_service/handlers/create_order.py"), ('COLLECTION = "/people"',)),
     (Change("domain_plural", "people", "README.md"), ("POST /people",)),
     (Change("python_runtime", "3.12", "pyproject.toml"), ('python_version = "3.12"', 'target-version = "py312"')),
     (Change("license", "Apache-2.0", "LICENSE"), ("Apache License", "Version 2.0, January 2004")),

@@ -15,7 +15,7 @@ DEFAULTS = {**resolve_options(), "_repo_dir": str(REPO_ROOT)}
 FOUR_COMPENSATABLE_STEPS = "reserve_stock:release_stock, reserve_credit:release_credit, charge:refund, ship:recall"
 
 
-def options_with(**changes: str) -> dict[str, Any]:
+def options_with(**changes: object) -> dict[str, Any]:
     return {**DEFAULTS, **changes}
 
 
@@ -192,3 +192,61 @@ def test_given_an_express_saga_that_could_outlive_five_minutes_when_validated_th
 @pytest.mark.parametrize("saga_steps", [FOUR_COMPENSATABLE_STEPS, TEN_STEPS], ids=["four-compensatable", "ten"])
 def test_given_a_long_saga_under_standard_when_validated_then_it_passes(saga_steps: str) -> None:
     hook.validate(options_with(saga_steps=saga_steps))
+
+
+# What cookiecutter hands the hook for a value a YAML user config file coerced: a boolean or no value as it is
+# (yes, on, true -> True; no, off, false -> False; ~, null, nothing -> None), a number as its text (3.10 -> "3.1").
+COERCED_CHOICES = [
+    pytest.param(option, value, hint, id=f"{option}-{value!r}")
+    for option in CHOICES
+    for value, hint in [
+        (True, hook.YAML_BOOLEAN_HINT),
+        (False, hook.YAML_BOOLEAN_HINT),
+        (None, hook.YAML_NULL_HINT),
+        *([("3.1", hook.YAML_NUMBER_HINT), ("3", hook.YAML_NUMBER_HINT)] if option == "python_runtime" else []),
+    ]
+]
+
+
+@pytest.mark.parametrize(("option", "value", "hint"), COERCED_CHOICES)
+def test_given_a_yaml_coerced_choice_when_validated_then_the_error_names_the_option_the_choices_and_the_cause(
+    option: str, value: object, hint: str
+) -> None:
+    with pytest.raises(hook.OptionError) as raised:
+        hook.validate(options_with(**{option: value}))
+
+    message = str(raised.value)
+    assert message.startswith(f"{option}: "), message
+    assert f"is not one of {', '.join(CHOICES[option])} ({hint})" in message
+
+
+@pytest.mark.parametrize("value", [3.12, 3.13, 312, ["enabled"]], ids=["float", "float-default", "int", "list"])
+def test_given_a_choice_that_is_not_text_when_validated_then_it_is_refused(value: object) -> None:
+    # Cookiecutter makes a number text before the hook; whatever else reaches it must be exactly an allowed text.
+    for option in CHOICES:
+        with pytest.raises(hook.OptionError, match=f"^{option}: .* is not one of "):
+            hook.validate(options_with(**{option: value}))
+
+
+def test_given_a_word_that_only_looks_like_a_number_when_validated_then_no_yaml_hint_is_given() -> None:
+    with pytest.raises(hook.OptionError) as raised:
+        hook.validate(options_with(architecture="64"))
+
+    assert str(raised.value) == "architecture: '64' is not one of arm64, x86_64"
+
+
+@pytest.mark.parametrize("option", [option for option in DEFAULTS if option not in CHOICES and option != "_repo_dir"])
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [(True, hook.YAML_BOOLEAN_HINT), (False, hook.YAML_BOOLEAN_HINT), (None, hook.YAML_NULL_HINT)],
+    ids=["true", "false", "null"],
+)
+def test_given_a_yaml_boolean_or_null_for_a_free_text_option_when_validated_then_it_is_refused(
+    option: str, value: object, reason: str
+) -> None:
+    # "project_name: yes" would otherwise render a service named "True".
+    with pytest.raises(hook.OptionError) as raised:
+        hook.validate(options_with(**{option: value}))
+
+    assert str(raised.value).startswith(f"{option}: ")
+    assert reason in str(raised.value)
