@@ -45,6 +45,8 @@ CHOICES = {
 YAML_BOOLEAN_HINT = "YAML reads yes/no/on/off/true/false as booleans: quote the value"
 YAML_NULL_HINT = "YAML reads an empty value, ~ and null as no value: give one"
 YAML_NUMBER_HINT = "YAML reads an unquoted number as a number, 3.10 as 3.1: quote the value"
+# The only shape a number takes when YAML dropped its trailing zero (3.10 -> 3.1, 3.20 -> 3.2).
+ONE_DECIMAL = re.compile(r"^\d+\.\d$")
 
 
 class OptionError(ValueError):
@@ -114,17 +116,9 @@ def _yaml_hint(value: object) -> str:
         return f" ({YAML_BOOLEAN_HINT})"
     if value is None:
         return f" ({YAML_NULL_HINT})"
-    if isinstance(value, int | float) or (isinstance(value, str) and _is_number(value)):
+    if isinstance(value, int | float) or (isinstance(value, str) and ONE_DECIMAL.match(value)):
         return f" ({YAML_NUMBER_HINT})"
     return ""
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _check_choice(option: str, value: object) -> None:
@@ -132,7 +126,8 @@ def _check_choice(option: str, value: object) -> None:
     allowed = CHOICES[option]
     if isinstance(value, str) and value in allowed:
         return
-    hint = _yaml_hint(value) if not isinstance(value, str) or any(_is_number(choice) for choice in allowed) else ""
+    numeric = any(choice.replace(".", "", 1).isdigit() for choice in allowed)
+    hint = _yaml_hint(value) if not isinstance(value, str) or numeric else ""
     raise OptionError(f"{option}: {_shown(value)} is not one of {', '.join(allowed)}{hint}")
 
 

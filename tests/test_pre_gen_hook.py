@@ -203,7 +203,7 @@ COERCED_CHOICES = [
         (True, hook.YAML_BOOLEAN_HINT),
         (False, hook.YAML_BOOLEAN_HINT),
         (None, hook.YAML_NULL_HINT),
-        *([("3.1", hook.YAML_NUMBER_HINT), ("3", hook.YAML_NUMBER_HINT)] if option == "python_runtime" else []),
+        *([("3.1", hook.YAML_NUMBER_HINT), (3.12, hook.YAML_NUMBER_HINT)] if option == "python_runtime" else []),
     ]
 ]
 
@@ -233,6 +233,17 @@ def test_given_a_word_that_only_looks_like_a_number_when_validated_then_no_yaml_
         hook.validate(options_with(architecture="64"))
 
     assert str(raised.value) == "architecture: '64' is not one of arm64, x86_64"
+
+
+@pytest.mark.parametrize("version", ["3.11", "3.14", "3.9.1"])
+def test_given_an_unsupported_version_that_yaml_could_not_have_changed_when_validated_then_no_quoting_hint_is_given(
+    version: str,
+) -> None:
+    # Quoting would not help: only a one-decimal number can be a YAML number whose trailing zero was dropped.
+    with pytest.raises(hook.OptionError) as raised:
+        hook.validate(options_with(python_runtime=version))
+
+    assert str(raised.value) == f"python_runtime: {version!r} is not one of 3.13, 3.12"
 
 
 @pytest.mark.parametrize("option", [option for option in DEFAULTS if option not in CHOICES and option != "_repo_dir"])

@@ -144,7 +144,8 @@ BAD_CONFIG_VALUES = [
     pytest.param("api_auth: yes", "api_auth", f"the boolean true is not one of iam, none ({BOOLEAN})", id="auth-yes"),
     pytest.param("api_auth:", "api_auth", f"null is not one of iam, none ({NULL})", id="auth-empty"),
     pytest.param("python_runtime: 3.10", "python_runtime", f"'3.1' is not one of 3.13, 3.12 ({NUMBER})", id="3.10"),
-    pytest.param("python_runtime: 3", "python_runtime", f"'3' is not one of 3.13, 3.12 ({NUMBER})", id="runtime-3"),
+    pytest.param("python_runtime: 3", "python_runtime", "'3' is not one of 3.13, 3.12", id="runtime-3"),
+    pytest.param("python_runtime: 3.11", "python_runtime", "'3.11' is not one of 3.13, 3.12", id="unsupported"),
     pytest.param("architecture: ~", "architecture", f"null is not one of arm64, x86_64 ({NULL})", id="arch-null"),
     pytest.param("architecture: arm", "architecture", "'arm' is not one of arm64, x86_64", id="arch-arm"),
     pytest.param(

@@ -266,6 +266,9 @@ def _identity(headers: list[tuple[str, str]], *, signed: bool) -> dict[str, Any]
     """``requestContext.identity`` as API Gateway fills it: the signer's principal only for an AWS_IAM method."""
     user_agent = next((value for name, value in headers if name.lower() == "user-agent"), None)
     identity: dict[str, Any] = {"sourceIp": "127.0.0.1", "userAgent": user_agent}
+    identity.update(dict.fromkeys(("userArn", "accountId", "caller", "user", "accessKey")))
+    if not signed:
+        return identity  # the header names nobody: the method has no IAM authorization
     named = [value.strip() for name, value in headers if name.lower() == LOCAL_CALLER_HEADER.lower()]
     principal = named[-1] if named else LOCAL_CALLER_ARN
     arn = PRINCIPAL_ARN.match(principal)
@@ -273,13 +276,14 @@ def _identity(headers: list[tuple[str, str]], *, signed: bool) -> dict[str, Any]
         raise ValueError(
             f"{LOCAL_CALLER_HEADER}: {principal!r} is not an IAM user or role ARN such as {LOCAL_CALLER_ARN}"
         )
+    name = principal.rsplit("/", 1)[-1]
     identity.update(
         {
-            "userArn": principal if signed else None,
-            "accountId": arn.group(1) if signed else None,
-            "caller": principal.rsplit("/", 1)[-1] if signed else None,
-            "user": principal.rsplit("/", 1)[-1] if signed else None,
-            "accessKey": "ASIALOCALACCESSKEY00" if signed else None,
+            "userArn": principal,
+            "accountId": arn.group(1),
+            "caller": name,
+            "user": name,
+            "accessKey": "ASIALOCALACCESSKEY00",
         }
     )
     return identity
@@ -317,4 +321,5 @@ def _is_json(headers: Mapping[str, str]) -> bool:
 def _error(status_code: int, code: str, message: str, *, message_only: bool = False) -> ApiResponse:
     # API Gateway's own errors carry just {"message": ...}; the routing errors also name the error.
     body = {"message": message} if message_only else {"error": code, "message": message}
-    return ApiResponse(status_code, {"Content-Type": "application/json"}, body, json.dumps(body).encode())
+    wire = json.dumps(body, separators=(",", ":")).encode()  # compact, as API Gateway and the handlers write JSON
+    return ApiResponse(status_code, {"Content-Type": "application/json"}, body, wire)

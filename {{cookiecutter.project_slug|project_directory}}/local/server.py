@@ -342,9 +342,10 @@ def _print_banner(
     )
     # What the deployed API checks that the local one does not: its authorization is the generated api_auth.
     unchecked = (
-        "IAM authorization (SigV4 signatures) and request validation are not applied locally"
+        "SigV4 signatures are not checked (the caller is the X-Local-Caller-Arn header's IAM ARN, else a local"
+        " developer) and request validation is not applied locally"
         if settings.api_auth == "iam"
-        else "no authorization, as deployed (api_auth none); request validation is not applied locally"
+        else "no authorization (api_auth none); request validation is not applied locally"
     )
     lines = [
         f"\n{settings.service_name} is running on the embedded AWS (ready in {startup_seconds:.1f} s)\n",

@@ -18,7 +18,7 @@ IAM = SETTINGS.api_auth == "iam"
 
 
 @pytest.mark.skipif(not IAM, reason="with api_auth=none there is no caller identity: keys are global")
-def test_two_callers_with_the_same_key_get_two_independent_orders_and_cannot_read_each_others(
+def test_two_callers_with_the_same_key_get_two_independent_entities_and_cannot_read_each_others(
     client: Client,
 ) -> None:
     # Given a key that two callers both happen to choose
@@ -26,10 +26,10 @@ def test_two_callers_with_the_same_key_get_two_independent_orders_and_cannot_rea
     # When each posts with it, Bob with another body
     alice = client.post(VALID_BODY, key, caller=ALICE)
     bob = client.post({**VALID_BODY, "customer_id": "c-2"}, key, caller=BOB)
-    # Then each gets a new order of their own (no 422, no replay of the other's answer)
+    # Then each gets a new entity of their own (no 422, no replay of the other's answer)
     assert (alice.status_code, bob.status_code) == (201, 201)
     assert alice.body["id"] != bob.body["id"]
-    # And each reads their own order, while the other's answers 404 as if it did not exist
+    # And each reads their own, while the other's answers 404 as if it did not exist
     assert client.get(alice.body["id"], caller=ALICE).body["customer_id"] == "c-1"
     assert client.get(bob.body["id"], caller=BOB).body["customer_id"] == "c-2"
     for reader, other_id in ((BOB, alice.body["id"]), (ALICE, bob.body["id"])):
@@ -39,12 +39,12 @@ def test_two_callers_with_the_same_key_get_two_independent_orders_and_cannot_rea
 
 @pytest.mark.skipif(not IAM, reason="with api_auth=none there is no caller identity: keys are global")
 def test_a_role_caller_with_renewed_credentials_replays_its_first_answer(client: Client) -> None:
-    # Given an order created by a role's session
+    # Given an entity created by a role's session
     key = new_key()
     first = client.post(VALID_BODY, key, caller=BOB)
     # When the same role retries under a new session (its credentials renewed)
     retry = client.post(VALID_BODY, key, caller=BOB.replace("session-1", "session-2"))
-    # Then it is the same caller: the first answer, not a second order
+    # Then it is the same caller: the first answer, not a second entity
     assert (retry.status_code, retry.raw_body) == (201, first.raw_body)
 
 
@@ -61,10 +61,10 @@ def test_without_caller_identity_a_key_is_global(client: Client) -> None:
 @pytest.mark.parametrize("base", [f"/{STAGE}", ""], ids=["execute-api-stage", "custom-domain"])
 def test_the_location_resolves_against_the_url_called_with_or_without_the_stage(client: Client, base: str) -> None:
     # Given the API called through its stage URL, or through a custom domain without a base path
-    # When an order is created
+    # When an entity is created
     lines = [("Content-Type", "application/json"), ("Idempotency-Key", new_key())]
     created = client.request("POST", f"{base}{COLLECTION}", lines, VALID_BODY)
-    # Then Location and the body's link keep that base, and following them reads the order
+    # Then Location and the body's link keep that base, and following them reads the entity
     location = created.headers["Location"]
     assert location == created.body["links"]["self"] == f"{base}{COLLECTION}/{created.body['id']}"
     assert client.request("GET", location).body["id"] == created.body["id"]
@@ -73,7 +73,7 @@ def test_the_location_resolves_against_the_url_called_with_or_without_the_stage(
 @pytest.mark.parametrize(
     "content_type", ["Application/JSON", "APPLICATION/JSON; charset=UTF-8", "application/json;charset=utf-8"]
 )
-def test_a_json_media_type_in_any_case_or_with_parameters_creates_the_order(client: Client, content_type: str) -> None:
+def test_a_json_media_type_in_any_case_or_with_parameters_creates_the_entity(client: Client, content_type: str) -> None:
     response = client.post(VALID_BODY, new_key(), content_type=content_type)
     assert response.status_code == 201, response
 
@@ -111,6 +111,7 @@ def test_a_replayed_answer_is_byte_identical_to_the_first(client: Client) -> Non
     assert replay.headers["Location"] == first.headers["Location"]
 
 
+@pytest.mark.skipif(not IAM, reason="with api_auth=none no method has IAM authorization: the header is ignored")
 def test_the_local_caller_header_must_name_an_iam_principal(client: Client) -> None:
     response = client.post(VALID_BODY, new_key(), caller="alice")
     assert response.status_code == 400

@@ -23,12 +23,12 @@ def test_given_iam_auth_when_serving_then_the_banner_says_signatures_are_not_che
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     banner = printed_banner(dataclasses.replace(SETTINGS, api_auth="iam"), capsys)
-    assert "IAM authorization (SigV4 signatures) and request validation are not applied locally" in banner
+    assert "SigV4 signatures are not checked (the caller is the X-Local-Caller-Arn header's IAM ARN" in banner
 
 
 def test_given_no_auth_when_serving_then_the_banner_says_the_api_is_open_as_deployed(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     banner = printed_banner(dataclasses.replace(SETTINGS, api_auth="none"), capsys)
-    assert "no authorization, as deployed (api_auth none)" in banner
+    assert "as deployed; no authorization (api_auth none)" in banner
     assert "IAM" not in banner and "SigV4" not in banner
