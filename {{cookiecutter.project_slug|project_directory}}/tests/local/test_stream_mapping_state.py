@@ -48,6 +48,12 @@ def set_enabled(mapping_uuid: str, enabled: bool) -> None:
     boto3.client("lambda").update_event_source_mapping(UUID=mapping_uuid, Enabled=enabled)
 
 
+def assert_each_completed_by_one_execution(aws: EmbeddedAws, client: Client, entity_ids: list[str]) -> None:
+    for entity_id in entity_ids:
+        assert only_execution(aws, entity_id)["status"] == "SUCCEEDED"
+        assert client.entity(entity_id)["status"] == "COMPLETED"
+
+
 def test_a_disabled_mapping_delivers_nothing_and_enabled_again_delivers_what_was_written_meanwhile(
     aws: EmbeddedAws, client: Client, relay_mapping: str
 ) -> None:
@@ -67,9 +73,7 @@ def test_a_disabled_mapping_delivers_nothing_and_enabled_again_delivers_what_was
     set_enabled(relay_mapping, True)
     aws.settle()
     # Then the records written while it was disabled were delivered, each once
-    for entity_id in entity_ids:
-        assert only_execution(aws, entity_id)["status"] == "SUCCEEDED"
-        assert client.entity(entity_id)["status"] == "COMPLETED"
+    assert_each_completed_by_one_execution(aws, client, entity_ids)
 
 
 def test_a_mapping_disabled_during_a_delivery_starts_no_further_batch_until_enabled_again(
@@ -98,9 +102,7 @@ def test_a_mapping_disabled_during_a_delivery_starts_no_further_batch_until_enab
     set_enabled(relay_mapping, True)
     aws.settle()
     # Then the waiting record was delivered, and none of the first batch again
-    for entity_id in entity_ids:
-        assert only_execution(aws, entity_id)["status"] == "SUCCEEDED"
-        assert client.entity(entity_id)["status"] == "COMPLETED"
+    assert_each_completed_by_one_execution(aws, client, entity_ids)
 
 
 def test_records_older_than_the_maximum_record_age_when_enabled_again_are_given_up_as_on_aws(
