@@ -7,11 +7,10 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infra.functions import FunctionFactory
-from infra.settings import ServiceSettings
+from infra.settings import RELAY_BATCH_SIZE, ServiceSettings
 from infra.storage import Storage
 
 RELAY_TIMEOUT = Duration.seconds(60)
-BATCH_SIZE = 10
 # Without these a failing record is retried until it leaves the stream (24 h) and blocks its shard meanwhile.
 RETRY_ATTEMPTS = 3
 MAX_RECORD_AGE = Duration.hours(1)
@@ -53,7 +52,7 @@ class OutboxRelay(Construct):
             event_sources.DynamoEventSource(
                 storage.outbox_table,
                 starting_position=lambda_.StartingPosition.TRIM_HORIZON,
-                batch_size=BATCH_SIZE,
+                batch_size=RELAY_BATCH_SIZE,
                 bisect_batch_on_error=True,
                 retry_attempts=RETRY_ATTEMPTS,
                 max_record_age=MAX_RECORD_AGE,

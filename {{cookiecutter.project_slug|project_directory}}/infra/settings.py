@@ -3,6 +3,10 @@
 from dataclasses import dataclass
 from typing import Literal
 
+# The relay's stream batch size; `make redrive` hands the relay batches of the same size. Here, with no CDK
+# import, so that ops/ can read it without loading the CDK.
+RELAY_BATCH_SIZE = 10
+
 
 @dataclass(frozen=True)
 class ServiceSettings:

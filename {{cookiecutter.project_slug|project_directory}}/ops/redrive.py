@@ -19,8 +19,7 @@ from datetime import datetime
 
 import boto3
 {% set infra_imports %}
-from infra.outbox_relay import BATCH_SIZE
-from infra.settings import SETTINGS
+from infra.settings import RELAY_BATCH_SIZE, SETTINGS
 {%- endset %}
 {%- set package_imports %}
 from {{ cookiecutter.package_name }}.dal.redrive import (
@@ -48,14 +47,14 @@ def redrive(stack_name: str, window: tuple[datetime, datetime] | None = None) ->
         stream_arn=dynamodb.describe_table(TableName=outbox_table)["Table"]["LatestStreamArn"],
     )
     if window is not None:
-        return RedriveReport(batches=[redrive_window(*window, rows, relay, BATCH_SIZE)])
+        return RedriveReport(batches=[redrive_window(*window, rows, relay, RELAY_BATCH_SIZE)])
     if FAILURE_QUEUE_OUTPUT not in outputs:
         raise SystemExit(
             f"{stack_name} has no relay on-failure queue (generated with dlq=disabled): "
             "redrive a time window with --from and --to"
         )
     queue = SqsFailureQueue(boto3.client("sqs"), outputs[FAILURE_QUEUE_OUTPUT])
-    return redrive_queue(queue, DynamoDbOutboxStream(boto3.client("dynamodbstreams")), rows, relay, BATCH_SIZE)
+    return redrive_queue(queue, DynamoDbOutboxStream(boto3.client("dynamodbstreams")), rows, relay, RELAY_BATCH_SIZE)
 
 
 def stack_outputs(stack_name: str) -> dict[str, str]:

@@ -1,6 +1,7 @@
 """The {{ cookiecutter.domain }} as the API accepts it and the statuses it moves through."""
 
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,6 +22,11 @@ class {{ cookiecutter.domain | pascal }}Request(BaseModel):
 
     customer_id: str = Field(min_length=1, max_length=64)
     items: list[LineItem] = Field(min_length=1, max_length=50)
+
+
+ActionKind = Literal["step", "compensation"]
+# Each kind of saga action records its progress in its own map on the {{ cookiecutter.domain }}.
+PROGRESS_MAP: dict[ActionKind, str] = {"step": "steps", "compensation": "compensations"}
 
 
 class Status(StrEnum):

@@ -15,14 +15,14 @@ from infra.settings import SETTINGS
 from local.provider import FakeProvider, ProviderFault, ProviderTimeout
 {%- endset %}
 {%- set package_imports %}
-from {{ cookiecutter.package_name }}.dal.entities import PROGRESS_MAP, ActionKind
 from {{ cookiecutter.package_name }}.errors import BusinessError, SagaNotPending, StepOutcomeUnknown
 from {{ cookiecutter.package_name }}.logic import actions
 from {{ cookiecutter.package_name }}.logic.saga import ActionContext, run_action
+from {{ cookiecutter.package_name }}.models import PROGRESS_MAP, ActionKind
 {%- endset %}
 {#- isort orders first-party imports by module name, so the blocks' order depends on the package name. #}
 {%- set blocks = {"infra.saga_definition": infra_imports, "local.provider": local_imports} %}
-{%- set _ = blocks.update({cookiecutter.package_name ~ ".dal.entities": package_imports}) %}
+{%- set _ = blocks.update({cookiecutter.package_name ~ ".errors": package_imports}) %}
 {%- for module in blocks | sort %}{{ blocks[module] }}{% endfor %}
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

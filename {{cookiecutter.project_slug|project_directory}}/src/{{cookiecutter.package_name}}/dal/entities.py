@@ -1,16 +1,12 @@
 """All reads and writes of the {{ cookiecutter.domain }} and outbox tables."""
 
-from typing import Any, Literal
+from typing import Any
 
 from botocore.exceptions import ClientError
 
 from {{ cookiecutter.package_name }}.dal.items import from_item, to_item
 from {{ cookiecutter.package_name }}.errors import EntityNotFound, SagaNotPending
-from {{ cookiecutter.package_name }}.models import Status
-
-ActionKind = Literal["step", "compensation"]
-# Each kind of action records its progress in its own map on the entity.
-PROGRESS_MAP: dict[ActionKind, str] = {"step": "steps", "compensation": "compensations"}
+from {{ cookiecutter.package_name }}.models import PROGRESS_MAP, ActionKind, Status
 
 
 class AlreadyCreated(Exception):

@@ -15,10 +15,11 @@ import boto3
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from {{ cookiecutter.package_name }}.dal.entities import PROGRESS_MAP, ActionKind, EntityStore
+from {{ cookiecutter.package_name }}.dal.entities import EntityStore
 from {{ cookiecutter.package_name }}.errors import BusinessError, StepOutcomeUnknown
 from {{ cookiecutter.package_name }}.logic import actions
 from {{ cookiecutter.package_name }}.logic.saga import ActionFunction, run_action
+from {{ cookiecutter.package_name }}.models import PROGRESS_MAP, ActionKind
 
 ACTION = os.environ["SAGA_ACTION"]
 KIND = cast(ActionKind, os.environ["SAGA_ACTION_KIND"])
