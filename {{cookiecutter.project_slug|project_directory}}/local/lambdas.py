@@ -1,7 +1,11 @@
 """Run a deployed function's own handler in this process, with that function's deployed configuration."""
 
+import contextvars
+import copy
 import importlib.util
+import itertools
 import json
+import logging
 import os
 import threading
 import time
@@ -43,6 +47,9 @@ class LocalLambdaContext:
 
 # Imports read os.environ, which holds one function's configuration at a time.
 _IMPORTING = threading.Lock()
+# The execution environment whose code runs on this thread (its import or an invocation), None outside them.
+CURRENT_ENVIRONMENT: contextvars.ContextVar[str | None] = contextvars.ContextVar("environment", default=None)
+_ENVIRONMENT_NUMBERS = itertools.count(1)
 ENVIRONMENTS_PER_FUNCTION = 4
 # Lambda's default function timeout, when the deployed configuration names none (Lambda API, CreateFunction).
 DEFAULT_TIMEOUT_SECONDS = 3
@@ -161,14 +168,74 @@ class LocalFunction:
         instances: several saga actions share one handler module but not its configuration.
         """
         module_name, attribute = self.handler_path.rsplit(".", 1)
+        environment = f"{self.name}#{next(_ENVIRONMENT_NUMBERS)}"
         with _IMPORTING:
             os.environ.update(self.environment)
             spec = importlib.util.spec_from_file_location(f"{module_name}[{self.name}]", self._module_file)
             assert spec is not None and spec.loader is not None
             module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
+            token = CURRENT_ENVIRONMENT.set(environment)
+            try:
+                spec.loader.exec_module(module)
+            finally:
+                CURRENT_ENVIRONMENT.reset(token)
+            log_keys_per_environment(self.environment.get("POWERTOOLS_SERVICE_NAME", "service_undefined"))
         handler: Handler = getattr(module, attribute)
-        return handler
+
+        def in_its_environment(event: dict[str, Any], context: Any) -> Any:
+            token = CURRENT_ENVIRONMENT.set(environment)
+            try:
+                return handler(event, context)
+            finally:
+                CURRENT_ENVIRONMENT.reset(token)
+
+        return in_its_environment
+
+
+class FormatterPerEnvironment(logging.Formatter):
+    """The formatter of the one Powertools log handler of a service, keeping a formatter per execution environment.
+
+    On AWS each execution environment is a process with its own Powertools Logger. Here every function's
+    Logger shares one ``logging.Logger`` (named after the service), hence one handler and one formatter, which
+    holds the keys a Logger appends (``append_keys``; ``inject_lambda_context``'s function name and request
+    id): shared, one function's keys would show in another's lines, and a key appended on one thread while
+    another formats would fail the logging. This formatter keeps a copy of Powertools' formatter per
+    environment and hands every call to the copy of the environment whose code runs (CURRENT_ENVIRONMENT).
+    """
+
+    def __init__(self, powertools_formatter: Any) -> None:
+        super().__init__()
+        self._original = powertools_formatter
+        self._copies: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def current(self) -> Any:
+        """The Powertools formatter of the environment whose code runs on this thread (the original outside)."""
+        environment = CURRENT_ENVIRONMENT.get()
+        if environment is None:
+            return self._original
+        with self._lock:
+            if environment not in self._copies:
+                own = copy.copy(self._original)
+                own.clear_state()  # a log_format dict of its own, with the Logger's configured keys only
+                self._copies[environment] = own
+            return self._copies[environment]
+
+    def format(self, record: logging.LogRecord) -> str:
+        return str(self.current().format(record))
+
+    def __getattr__(self, name: str) -> Any:
+        # append_keys, remove_keys, clear_state, log_format, ...: whatever Powertools asks of its formatter
+        if name.startswith("__") or name in {"_original", "_copies", "_lock"}:
+            raise AttributeError(name)
+        return getattr(self.current(), name)
+
+
+def log_keys_per_environment(service_name: str) -> None:
+    """Put a FormatterPerEnvironment on the service's Powertools log handler, once it exists."""
+    handler = getattr(logging.getLogger(service_name), "powertools_handler", None)
+    if handler is not None and not isinstance(handler.formatter, FormatterPerEnvironment):
+        handler.setFormatter(FormatterPerEnvironment(handler.formatter))
 
 
 def metrics_per_environment() -> Any:

@@ -1,5 +1,6 @@
 """What the functions log at INFO, the level they are deployed with: never a request's body."""
 
+import json
 import logging
 import uuid
 from collections.abc import Iterator
@@ -8,7 +9,7 @@ import pytest
 
 from infra.settings import SETTINGS
 from local.runtime import EmbeddedAws
-from tests.local.support import VALID_BODY, Client, new_key
+from tests.local.support import CREATE_HANDLER, VALID_BODY, Client, new_key
 
 pytestmark = pytest.mark.usefixtures("settled")
 
@@ -54,3 +55,18 @@ def test_request_bodies_never_reach_the_logs_at_info(aws: EmbeddedAws, client: C
     # Then the functions logged the flow, and none of it carries the private value
     assert info_logs, "nothing was logged at INFO: this test would prove nothing"
     assert [line for line in info_logs if secret in line] == []
+
+
+def test_keys_one_function_appended_never_show_in_another_functions_lines(
+    aws: EmbeddedAws, client: Client, info_logs: list[str]
+) -> None:
+    # Given saga actions that appended their action and entity to their log keys (each in its own environment)
+    client.create()
+    aws.settle()
+    info_logs.clear()
+    # When another function logs: the create handler refusing a request
+    assert client.post({"customer_id": "c-1"}, new_key()).status_code == 400
+    # Then its line names its own function and carries none of the saga actions' keys, as in a process of its own
+    (rejected,) = [json.loads(line) for line in info_logs if "request rejected" in line]
+    assert rejected["function_name"] == aws.function_name(CREATE_HANDLER)
+    assert "action" not in rejected and "entity_id" not in rejected
