@@ -10,6 +10,10 @@ from typing import Any
 import aws_cdk as cdk
 import cdk_nag
 
+# The stack reads its functions' configuration names from the service package (src/), which `make install`
+# installs; `python app.py` in a checkout whose environment lacks it (the template's own tests) finds it here.
+sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))
+
 from infra.saga_definition import SHORTEN_THE_SAGA, SagaTooLongForExpress, StaleDefinition
 from infra.saga_steps import SAGA_STEPS
 from infra.settings import SETTINGS

@@ -3,11 +3,17 @@
 from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigateway
 from constructs import Construct
-
+{% set infra_imports %}
 from infra.functions import FunctionFactory, log_group
 from infra.saga_definition import pascal
 from infra.settings import ServiceSettings
 from infra.storage import Storage
+{%- endset %}
+{%- set package_imports %}
+from {{ cookiecutter.package_name }}.configuration import CreateConfiguration, ReadConfiguration
+{%- endset %}
+{#- isort orders first-party imports by module name, so the block order depends on the package name. #}
+{%- if cookiecutter.package_name < "infra" %}{{ package_imports }}{{ infra_imports }}{% else %}{{ infra_imports }}{{ package_imports }}{% endif %}
 
 IDEMPOTENCY_KEY_HEADER = "method.request.header.Idempotency-Key"
 # API Gateway gives up after 29 s; a shorter Lambda timeout returns the function's own error instead.
@@ -27,13 +33,13 @@ class Api(Construct):
             f"Create{entity}Function",
             handler=f"{handlers}.create_{settings.domain}.handler",
             description=f"POST {settings.route}: stores the {settings.domain} and its outbox event, idempotently",
-            environment={
-                "ENTITY_TABLE_NAME": storage.entity_table.table_name,
-                "OUTBOX_TABLE_NAME": storage.outbox_table.table_name,
-                "IDEMPOTENCY_TABLE_NAME": storage.idempotency_table.table_name,
-                "IDEMPOTENCY_TTL_SECONDS": str(settings.idempotency_ttl_hours * 3600),
-                "OUTBOX_RETENTION_DAYS": str(settings.outbox_retention_days),
-            },
+            environment=CreateConfiguration(
+                entity_table_name=storage.entity_table.table_name,
+                outbox_table_name=storage.outbox_table.table_name,
+                idempotency_table_name=storage.idempotency_table.table_name,
+                idempotency_ttl_seconds=settings.idempotency_ttl_hours * 3600,
+                outbox_retention_days=settings.outbox_retention_days,
+            ).as_environment(),
             timeout=API_FUNCTION_TIMEOUT,
         )
         # The Powertools persistence layer's calls.
@@ -49,7 +55,7 @@ class Api(Construct):
             f"Get{entity}Function",
             handler=f"{handlers}.get_{settings.domain}.handler",
             description=f"GET {settings.route}/<id>: the {settings.domain} and the progress of its saga",
-            environment={"ENTITY_TABLE_NAME": storage.entity_table.table_name},
+            environment=ReadConfiguration(entity_table_name=storage.entity_table.table_name).as_environment(),
             timeout=API_FUNCTION_TIMEOUT,
         )
         storage.entity_table.grant(self.get_function, "dynamodb:GetItem")

@@ -5,10 +5,16 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
-
+{% set infra_imports %}
 from infra.functions import FunctionFactory
 from infra.settings import RELAY_BATCH_SIZE, ServiceSettings
 from infra.storage import Storage
+{%- endset %}
+{%- set package_imports %}
+from {{ cookiecutter.package_name }}.configuration import RelayConfiguration
+{%- endset %}
+{#- isort orders first-party imports by module name, so the block order depends on the package name. #}
+{%- if cookiecutter.package_name < "infra" %}{{ package_imports }}{{ infra_imports }}{% else %}{{ infra_imports }}{{ package_imports }}{% endif %}
 
 RELAY_TIMEOUT = Duration.seconds(60)
 # Without these a failing record is retried until it leaves the stream (24 h) and blocks its shard meanwhile.
@@ -28,18 +34,20 @@ class OutboxRelay(Construct):
         state_machine: sfn.StateMachine,
     ) -> None:
         super().__init__(scope, id)
-        environment = {"STATE_MACHINE_ARN": state_machine.state_machine_arn, "WORKFLOW_TYPE": settings.workflow_type}
-        if storage.dispatch_claims_table:
-            environment["DISPATCH_CLAIMS_TABLE_NAME"] = storage.dispatch_claims_table.table_name
-            # A redrive replays an event for as long as its outbox row exists, so its claim must live as long.
-            environment["DISPATCH_CLAIM_RETENTION_DAYS"] = str(settings.outbox_retention_days)
+        claims = storage.dispatch_claims_table
+        configuration = RelayConfiguration(
+            state_machine_arn=state_machine.state_machine_arn,
+            workflow_type=settings.workflow_type,
+            dispatch_claims_table_name=claims.table_name if claims else None,
+            dispatch_claim_retention_days=settings.outbox_retention_days if claims else None,
+        )
 
         self.function = functions.create(
             self,
             "OutboxRelayFunction",
             handler=f"{settings.package_name}.handlers.outbox_relay.handler",
             description="Starts one saga execution per new outbox event",
-            environment=environment,
+            environment=configuration.as_environment(),
             timeout=RELAY_TIMEOUT,
         )
         state_machine.grant_start_execution(self.function)

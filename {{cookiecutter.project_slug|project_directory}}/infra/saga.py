@@ -9,7 +9,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ssm as ssm
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
-
+{% set infra_imports %}
 from infra.functions import FunctionFactory, log_group
 from infra.saga_definition import (
     ENTITY_TABLE_PLACEHOLDER,
@@ -25,6 +25,13 @@ from infra.saga_definition import (
 )
 from infra.settings import ServiceSettings
 from infra.storage import Storage
+{%- endset %}
+{%- set package_imports %}
+from {{ cookiecutter.package_name }}.configuration import SagaActionConfiguration
+from {{ cookiecutter.package_name }}.models import ActionKind
+{%- endset %}
+{#- isort orders first-party imports by module name, so the block order depends on the package name. #}
+{%- if cookiecutter.package_name < "infra" %}{{ package_imports }}{{ infra_imports }}{% else %}{{ infra_imports }}{{ package_imports }}{% endif %}
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,7 +58,7 @@ class Saga(Construct):
         step_of = {step.name: step for step in steps} | compensated_step
         self.action_functions: dict[str, lambda_.Function] = {}
         for action in action_names(steps):
-            kind = "compensation" if action in compensated_step else "step"
+            kind: ActionKind = "compensation" if action in compensated_step else "step"
             step = step_of[action]
             function = functions.create(
                 self,
@@ -60,9 +67,9 @@ class Saga(Construct):
                 description=f"Saga {kind} {action} ({settings.domain} saga)",
                 environment={
                     **dict(step.environment),
-                    "SAGA_ACTION": action,
-                    "SAGA_ACTION_KIND": kind,
-                    "ENTITY_TABLE_NAME": storage.entity_table.table_name,
+                    **SagaActionConfiguration(
+                        saga_action=action, saga_action_kind=kind, entity_table_name=storage.entity_table.table_name
+                    ).as_environment(),
                 },
                 # The same bound as the action's Task in the ASL: a timed-out attempt is an unknown outcome.
                 timeout=Duration.seconds(step.timeout_seconds),

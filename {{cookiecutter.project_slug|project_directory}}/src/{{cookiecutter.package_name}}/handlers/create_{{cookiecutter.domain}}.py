@@ -1,7 +1,6 @@
 """POST /{{ cookiecutter.domain_plural | kebab }}: create once per Idempotency-Key, together with its outbox event."""
 
-import os
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -25,6 +24,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from {{ cookiecutter.package_name }}.configuration import CreateConfiguration
 from {{ cookiecutter.package_name }}.dal.entities import AlreadyCreated, EntityStore
 from {{ cookiecutter.package_name }}.errors import KeyReusedWithOtherPayload
 from {{ cookiecutter.package_name }}.handlers.http import (
@@ -48,10 +48,10 @@ metrics = Metrics()
 app = APIGatewayRestResolver(enable_validation=True, serializer=canonical_json)
 COLLECTION = "/{{ cookiecutter.domain_plural | kebab }}"
 
+configuration = CreateConfiguration.from_environment()
 store = EntityStore(
-    boto3.client("dynamodb"), os.environ["ENTITY_TABLE_NAME"], outbox_table=os.environ["OUTBOX_TABLE_NAME"]
+    boto3.client("dynamodb"), configuration.entity_table_name, outbox_table=configuration.outbox_table_name
 )
-OUTBOX_RETENTION = timedelta(days=int(os.environ["OUTBOX_RETENTION_DAYS"]))
 
 
 def _count_replay(response: Any, idempotent_data: DataRecord) -> Any:
@@ -64,10 +64,10 @@ idempotency_config = IdempotencyConfig(
     event_key_jmespath="[principal, idempotency_key]",
     payload_validation_jmespath="request",
     raise_on_no_idempotency_key=True,
-    expires_after_seconds=int(os.environ["IDEMPOTENCY_TTL_SECONDS"]),
+    expires_after_seconds=configuration.idempotency_ttl_seconds,
     response_hook=_count_replay,
 )
-persistence = DynamoDBPersistenceLayer(table_name=os.environ["IDEMPOTENCY_TABLE_NAME"])
+persistence = DynamoDBPersistenceLayer(table_name=configuration.idempotency_table_name)
 
 
 @app.post(COLLECTION)
@@ -95,7 +95,7 @@ def create_once(command: dict[str, Any]) -> dict[str, Any]:
     """Runs once per key while the idempotency record lives; errors are raised so they are never cached."""
     request = {{ cookiecutter.domain | pascal }}Request.model_validate(command["request"])
     creation = plan_creation(
-        request, command["idempotency_key"], datetime.now(UTC), OUTBOX_RETENTION, command["principal"]
+        request, command["idempotency_key"], datetime.now(UTC), configuration.outbox_retention, command["principal"]
     )
     try:
         store.create_with_event(creation.entity, creation.outbox_event)

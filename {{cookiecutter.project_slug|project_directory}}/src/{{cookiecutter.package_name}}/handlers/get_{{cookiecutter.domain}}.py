@@ -1,6 +1,5 @@
 """GET /{{ cookiecutter.domain_plural | kebab }}/{id}: the {{ cookiecutter.domain }} with its status and saga progress."""
 
-import os
 from typing import Any
 
 import boto3
@@ -9,6 +8,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from {{ cookiecutter.package_name }}.configuration import ReadConfiguration
 from {{ cookiecutter.package_name }}.dal.entities import EntityStore
 from {{ cookiecutter.package_name }}.errors import EntityNotFound
 from {{ cookiecutter.package_name }}.handlers.http import caller_principal, canonical_json, error_response
@@ -17,7 +17,7 @@ from {{ cookiecutter.package_name }}.logic.views import entity_view, is_visible_
 logger = Logger()
 tracer = Tracer()
 app = APIGatewayRestResolver(serializer=canonical_json)
-store = EntityStore(boto3.client("dynamodb"), os.environ["ENTITY_TABLE_NAME"])
+store = EntityStore(boto3.client("dynamodb"), ReadConfiguration.from_environment().entity_table_name)
 
 
 @app.get("/{{ cookiecutter.domain_plural | kebab }}/<entity_id>")

@@ -1,9 +1,8 @@
 """Outbox stream -> saga: start one execution per outbox event, reporting failed records individually."""
 
-import os
-{%- if cookiecutter.workflow_type == "EXPRESS" %}
+{% if cookiecutter.workflow_type == "EXPRESS" -%}
 from datetime import timedelta
-{%- endif %}
+{% endif -%}
 from typing import Any
 
 import boto3
@@ -13,6 +12,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from {{ cookiecutter.package_name }}.configuration import RelayConfiguration
 {% if cookiecutter.workflow_type == "EXPRESS" -%}
 from {{ cookiecutter.package_name }}.dal.dispatch_claims import ClaimingStarter
 {% endif -%}
@@ -22,17 +22,20 @@ from {{ cookiecutter.package_name }}.logic.dispatch import start_saga
 logger = Logger()
 tracer = Tracer()
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+configuration = RelayConfiguration.from_environment()
 {%- if cookiecutter.workflow_type == "EXPRESS" %}
 # EXPRESS executions are not deduplicated by name: claim each event before starting it.
+if configuration.dispatch_claims_table_name is None or configuration.dispatch_claim_retention_days is None:
+    raise RuntimeError("an EXPRESS relay needs DISPATCH_CLAIMS_TABLE_NAME and DISPATCH_CLAIM_RETENTION_DAYS")
 starter = ClaimingStarter(
     boto3.client("dynamodb"),
-    os.environ["DISPATCH_CLAIMS_TABLE_NAME"],
-    StepFunctionsStarter(boto3.client("stepfunctions"), os.environ["STATE_MACHINE_ARN"]),
-    retention=timedelta(days=int(os.environ["DISPATCH_CLAIM_RETENTION_DAYS"])),
+    configuration.dispatch_claims_table_name,
+    StepFunctionsStarter(boto3.client("stepfunctions"), configuration.state_machine_arn),
+    retention=timedelta(days=configuration.dispatch_claim_retention_days),
 )
 {%- else %}
 # STANDARD executions are deduplicated by name, so the event id alone makes the start idempotent.
-starter = StepFunctionsStarter(boto3.client("stepfunctions"), os.environ["STATE_MACHINE_ARN"])
+starter = StepFunctionsStarter(boto3.client("stepfunctions"), configuration.state_machine_arn)
 {%- endif %}
 
 

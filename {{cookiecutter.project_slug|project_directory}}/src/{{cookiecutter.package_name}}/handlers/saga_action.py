@@ -7,29 +7,26 @@ name (a refusal, not retried); any other exception of a step becomes StepOutcome
 compensated as possibly done). A compensation's exceptions pass as they are: it retries on any error.
 """
 
-import os
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 import boto3
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from {{ cookiecutter.package_name }}.configuration import SagaActionConfiguration
 from {{ cookiecutter.package_name }}.dal.entities import EntityStore
 from {{ cookiecutter.package_name }}.errors import BusinessError, StepOutcomeUnknown
 from {{ cookiecutter.package_name }}.logic import actions
 from {{ cookiecutter.package_name }}.logic.saga import ActionFunction, run_action
-from {{ cookiecutter.package_name }}.models import PROGRESS_MAP, ActionKind
 
-ACTION = os.environ["SAGA_ACTION"]
-KIND = cast(ActionKind, os.environ["SAGA_ACTION_KIND"])
-if KIND not in PROGRESS_MAP:
-    raise RuntimeError(f"SAGA_ACTION_KIND must be one of {sorted(PROGRESS_MAP)}, not {KIND!r}")
+configuration = SagaActionConfiguration.from_environment()
+ACTION, KIND = configuration.saga_action, configuration.saga_action_kind
 perform: ActionFunction = getattr(actions, ACTION)
 
 logger = Logger()
 tracer = Tracer()
-store = EntityStore(boto3.client("dynamodb"), os.environ["ENTITY_TABLE_NAME"])
+store = EntityStore(boto3.client("dynamodb"), configuration.entity_table_name)
 
 
 # clear_state: the keys appended below belong to one invocation, not to the warm container.
