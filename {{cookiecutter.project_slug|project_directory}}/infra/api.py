@@ -3,17 +3,13 @@
 from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigateway
 from constructs import Construct
-{% set infra_imports %}
+
 from infra.functions import FunctionFactory, log_group
 from infra.saga_definition import pascal
 from infra.settings import ServiceSettings
 from infra.storage import Storage
-{%- endset %}
-{%- set package_imports %}
+
 from {{ cookiecutter.package_name }}.configuration import CreateConfiguration, ReadConfiguration
-{%- endset %}
-{#- isort orders first-party imports by module name, so the block order depends on the package name. #}
-{%- if cookiecutter.package_name < "infra" %}{{ package_imports }}{{ infra_imports }}{% else %}{{ infra_imports }}{{ package_imports }}{% endif %}
 
 IDEMPOTENCY_KEY_HEADER = "method.request.header.Idempotency-Key"
 # API Gateway gives up after 29 s; a shorter Lambda timeout returns the function's own error instead.

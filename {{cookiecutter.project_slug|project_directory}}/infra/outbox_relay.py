@@ -5,16 +5,12 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
-{% set infra_imports %}
+
 from infra.functions import FunctionFactory
 from infra.settings import RELAY_BATCH_SIZE, ServiceSettings
 from infra.storage import Storage
-{%- endset %}
-{%- set package_imports %}
+
 from {{ cookiecutter.package_name }}.configuration import RelayConfiguration
-{%- endset %}
-{#- isort orders first-party imports by module name, so the block order depends on the package name. #}
-{%- if cookiecutter.package_name < "infra" %}{{ package_imports }}{{ infra_imports }}{% else %}{{ infra_imports }}{{ package_imports }}{% endif %}
 
 RELAY_TIMEOUT = Duration.seconds(60)
 # Without these a failing record is retried until it leaves the stream (24 h) and blocks its shard meanwhile.

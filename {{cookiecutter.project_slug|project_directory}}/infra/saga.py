@@ -9,7 +9,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ssm as ssm
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
-{% set infra_imports %}
+
 from infra.functions import FunctionFactory, log_group
 from infra.saga_definition import (
     ENTITY_TABLE_PLACEHOLDER,
@@ -25,13 +25,9 @@ from infra.saga_definition import (
 )
 from infra.settings import ServiceSettings
 from infra.storage import Storage
-{%- endset %}
-{%- set package_imports %}
+
 from {{ cookiecutter.package_name }}.configuration import SagaActionConfiguration
 from {{ cookiecutter.package_name }}.models import ActionKind
-{%- endset %}
-{#- isort orders first-party imports by module name, so the block order depends on the package name. #}
-{%- if cookiecutter.package_name < "infra" %}{{ package_imports }}{{ infra_imports }}{% else %}{{ infra_imports }}{{ package_imports }}{% endif %}
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

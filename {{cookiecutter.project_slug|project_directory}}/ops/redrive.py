@@ -18,10 +18,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import boto3
-{% set infra_imports %}
+
 from infra.settings import RELAY_BATCH_SIZE, SETTINGS
-{%- endset %}
-{%- set package_imports %}
+
 from {{ cookiecutter.package_name }}.dal.redrive import (
     DynamoDbOutboxRows,
     DynamoDbOutboxStream,
@@ -29,9 +28,6 @@ from {{ cookiecutter.package_name }}.dal.redrive import (
     SqsFailureQueue,
 )
 from {{ cookiecutter.package_name }}.logic.redrive import RedriveReport, redrive_queue, redrive_window
-{%- endset %}
-{#- isort orders first-party imports by module name, so the block order depends on the package name. #}
-{%- if cookiecutter.package_name < "infra" %}{{ package_imports }}{{ infra_imports }}{% else %}{{ infra_imports }}{{ package_imports }}{% endif %}
 
 FAILURE_QUEUE_OUTPUT = "RelayFailuresQueueUrl"
 

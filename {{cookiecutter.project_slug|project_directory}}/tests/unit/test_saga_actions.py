@@ -6,24 +6,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-{% set infra_imports %}
+
 from infra.saga_definition import STEP_OUTCOME_UNKNOWN, SagaStep, action_names, check_action_functions
 from infra.saga_steps import SAGA_STEPS
 from infra.settings import SETTINGS
-{%- endset %}
-{%- set local_imports %}
 from local.provider import FakeProvider, ProviderFault, ProviderTimeout
-{%- endset %}
-{%- set package_imports %}
+
 from {{ cookiecutter.package_name }}.errors import BusinessError, SagaNotPending, StepOutcomeUnknown
 from {{ cookiecutter.package_name }}.logic import actions
 from {{ cookiecutter.package_name }}.logic.saga import ActionContext, run_action
 from {{ cookiecutter.package_name }}.models import PROGRESS_MAP, ActionKind
-{%- endset %}
-{#- isort orders first-party imports by module name, so the blocks' order depends on the package name. #}
-{%- set blocks = {"infra.saga_definition": infra_imports, "local.provider": local_imports} %}
-{%- set _ = blocks.update({cookiecutter.package_name ~ ".errors": package_imports}) %}
-{%- for module in blocks | sort %}{{ blocks[module] }}{% endfor %}
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
