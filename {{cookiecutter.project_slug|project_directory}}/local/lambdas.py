@@ -307,19 +307,20 @@ class LambdaRuntime:
     def functions(self) -> dict[str, LocalFunction]:
         return dict(self._functions)
 
-    def function_name(self, role: str) -> str:
+    def function_name(self, handler_or_action: str) -> str:
         """A deployed function by its handler module (``outbox_relay``) or its saga action (``process_payment``)."""
         matches = [
             name
             for name, function in self._functions.items()
-            if function.handler_path.endswith(f".{role}.handler") or function.environment.get("SAGA_ACTION") == role
+            if function.handler_path.endswith(f".{handler_or_action}.handler")
+            or function.environment.get("SAGA_ACTION") == handler_or_action
         ]
         if len(matches) != 1:
-            raise KeyError(f"expected one function for {role!r}, found {matches}")
+            raise KeyError(f"expected one function for {handler_or_action!r}, found {matches}")
         return matches[0]
 
-    def function(self, role: str) -> LocalFunction:
-        return self._functions[self.function_name(role)]
+    def function(self, handler_or_action: str) -> LocalFunction:
+        return self._functions[self.function_name(handler_or_action)]
 
     def invoke(self, function_name: str, event: dict[str, Any]) -> Invocation:
         function = self._functions[function_name]

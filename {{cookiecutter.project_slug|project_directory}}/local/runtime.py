@@ -28,9 +28,9 @@ from local.dynamodb import atomic_requests, transactions_back_up_items_only
 from local.faults import Fault, FaultInjector, FaultKind
 from local.idempotency import idempotency_on
 from local.lambdas import Invocation, LambdaRuntime, metrics_per_environment
-from local.overheads import deployment_frozen_for_collector, request_overheads_skipped
 from local.provider import FakeProvider, installed
 from local.resources import Resolver
+from local.speedups import deployment_frozen_for_collector, request_overheads_skipped
 from local.stepfunctions import (
     ExecutionEnds,
     express_duplicates_run,
@@ -102,17 +102,17 @@ class EmbeddedAws:
 
     # -- functions ---------------------------------------------------------------------------------------------
 
-    def function_name(self, role: str) -> str:
+    def function_name(self, handler_or_action: str) -> str:
         """A deployed function by handler module (``create_order``, ``outbox_relay``) or saga action name."""
-        return self.lambdas.function_name(role)
+        return self.lambdas.function_name(handler_or_action)
 
     def invoke(self, function_name: str, event: dict[str, Any]) -> Invocation:
         return self.lambdas.invoke(function_name, event)
 
     def arm_fault(
-        self, role: str, kind: FaultKind | str, count: int = 1, error_name: str = "InjectedBusinessError"
+        self, handler_or_action: str, kind: FaultKind | str, count: int = 1, error_name: str = "InjectedBusinessError"
     ) -> None:
-        self.faults.arm(self.function_name(role), Fault(FaultKind(kind), error_name), count)
+        self.faults.arm(self.function_name(handler_or_action), Fault(FaultKind(kind), error_name), count)
 
     # -- the flow ----------------------------------------------------------------------------------------------
 

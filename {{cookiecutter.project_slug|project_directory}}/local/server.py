@@ -96,7 +96,9 @@ class LocalControls:
     def _index(self, _body: Any) -> tuple[int, Any]:
         return 200, {
             "GET /_local/faults": "armed faults, the fault kinds and the function names to arm them on",
-            "POST /_local/faults": '{"function": <role>, "kind": <kind>, "count": 1, "error_name": "..."}',
+            "POST /_local/faults": (
+                '{"function": <handler module or saga action>, "kind": <kind>, "count": 1, "error_name": "..."}'
+            ),
             "DELETE /_local/faults": "disarm every fault",
             "POST /_local/redeliver": "re-read the outbox stream from its start and deliver every record again",
             "POST /_local/duplicate-execution": '{"name": <execution name>}: start it again with its input',
@@ -117,7 +119,10 @@ class LocalControls:
         from local.faults import FaultKind
 
         if not isinstance(body, dict) or not isinstance(body.get("function"), str):
-            return 400, {"error": "invalid_request", "message": 'expected {"function": <role>, "kind": <kind>}'}
+            return 400, {
+                "error": "invalid_request",
+                "message": 'expected {"function": <handler module or saga action>, "kind": <kind>}',
+            }
         kind, count = body.get("kind", "business_error"), body.get("count", 1)
         if kind not in {fault.value for fault in FaultKind}:
             return 400, {"error": "invalid_request", "message": f"kind must be one of {[k.value for k in FaultKind]}"}

@@ -76,7 +76,7 @@ pytestmark = pytest.mark.usefixtures("settled")
 
 RELAY = "outbox_relay"
 SAGA_ACTIONS = [step.name for step in SAGA_STEPS] + [step.compensation for step in SAGA_STEPS if step.compensation]
-FAULT_ROLES = [*SAGA_ACTIONS, RELAY, CREATE_HANDLER]
+FAULT_TARGETS = [*SAGA_ACTIONS, RELAY, CREATE_HANDLER]
 RETRIABLE = retriable_steps(SAGA_STEPS)
 COMPENSATED_STEP = {str(step.compensation): step.name for step in SAGA_STEPS if step.compensation}
 COMPENSATABLE_STEPS = {step.name for step in COMPENSATABLE}
@@ -100,7 +100,7 @@ def other_body(body: dict[str, Any]) -> dict[str, Any]:
     return {**body, "items": [{**item, "quantity": item["quantity"] + 1}]}
 
 
-def faults_absorbed(role: str) -> int | None:
+def faults_absorbed(handler_or_action: str) -> int | None:
     """How many faults in a row the state machine absorbs on this function before the saga's course changes.
 
     A compensation retries on any error and a non-retriable step on failures of unknown outcome: more failures
@@ -109,9 +109,9 @@ def faults_absorbed(role: str) -> int | None:
     number is fine (the retriable step records its failure, the relay's stream records are given up, the API
     answers 5xx).
     """
-    if role not in SAGA_ACTIONS or role in RETRIABLE:
+    if handler_or_action not in SAGA_ACTIONS or handler_or_action in RETRIABLE:
         return None
-    return min(int(retrier["MaxAttempts"]) for retrier in asl()["States"][state_name(role)]["Retry"])
+    return min(int(retrier["MaxAttempts"]) for retrier in asl()["States"][state_name(handler_or_action)]["Retry"])
 
 
 def retries_after_unknown_outcome(step: str) -> int:
@@ -180,7 +180,9 @@ class FlowScenario(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.keys: dict[str, KeyUse] = {}
-        self.roles = {self.aws.function_name(role): role for role in FAULT_ROLES}
+        self.fault_targets = {
+            self.aws.function_name(handler_or_action): handler_or_action for handler_or_action in FAULT_TARGETS
+        }
         self.counts_before = item_counts()
         self.fired_before = len(self.aws.faults.fired)
         self.provider_fired_before = len(self.aws.provider.fired)
@@ -200,7 +202,7 @@ class FlowScenario(RuleBasedStateMachine):
         return [
             fault.kind
             for function_name, fault in self.aws.faults.fired[fired:]
-            if self.roles.get(function_name) == CREATE_HANDLER
+            if self.fault_targets.get(function_name) == CREATE_HANDLER
         ]
 
     def expect_answer(self, use: KeyUse, response: ApiResponse, create_faults: list[FaultKind]) -> None:
@@ -303,27 +305,27 @@ class FlowScenario(RuleBasedStateMachine):
     # -- faults and at-least-once deliveries -----------------------------------------------------------------
 
     @rule(
-        role=st.sampled_from(FAULT_ROLES),
+        handler_or_action=st.sampled_from(FAULT_TARGETS),
         kind=st.sampled_from(list(FaultKind)),
         count=st.integers(min_value=1, max_value=4),
     )
-    def arm_fault(self, role: str, kind: FaultKind, count: int) -> None:
-        self.arm(role, kind, count)
+    def arm_fault(self, handler_or_action: str, kind: FaultKind, count: int) -> None:
+        self.arm(handler_or_action, kind, count)
 
     @rule(kind=st.sampled_from([FaultKind.CRASH_BEFORE, FaultKind.CRASH_AFTER]), count=st.integers(1, 4))
     def relay_crash(self, kind: FaultKind, count: int) -> None:
         self.arm(RELAY, kind, count)
 
-    def arm(self, role: str, kind: FaultKind, count: int) -> None:
-        limit = faults_absorbed(role)
+    def arm(self, handler_or_action: str, kind: FaultKind, count: int) -> None:
+        limit = faults_absorbed(handler_or_action)
         if limit is not None:
-            pending = len(self.aws.faults.armed().get(self.aws.function_name(role), []))
+            pending = len(self.aws.faults.armed().get(self.aws.function_name(handler_or_action), []))
             count = min(count, limit - pending)
         if count <= 0:
             event("action: fault not armed (more would not pass)")
             return
         event("action: arm fault")
-        self.aws.arm_fault(role, kind, count, error_name="Refused")
+        self.aws.arm_fault(handler_or_action, kind, count, error_name="Refused")
 
     @rule(
         step=st.sampled_from([step.name for step in SAGA_STEPS]),
@@ -411,7 +413,7 @@ class FlowScenario(RuleBasedStateMachine):
                 self.expect_answer(use, response, [])
         self.aws.settle()
         for function_name, fault in self.aws.faults.fired[self.fired_before :]:
-            event(f"fault fired: {self.roles.get(function_name, function_name)}/{fault.kind.value}")
+            event(f"fault fired: {self.fault_targets.get(function_name, function_name)}/{fault.kind.value}")
         for step, provider_fault in self.aws.provider.fired[self.provider_fired_before :]:
             event(f"provider: {step}/{provider_fault.value}")
 
@@ -451,7 +453,7 @@ class FlowScenario(RuleBasedStateMachine):
     def assert_each_action_took_effect_once(self, entity_id: str, entity: dict[str, Any]) -> None:
         """Invariant 3, first half: at most one invocation per action recorded its effect, and only on the entity."""
         recorded = Counter(
-            self.roles[function_name]
+            self.fault_targets[function_name]
             for function_name, outcome in self.recorder.by_entity[entity_id]
             if not outcome.failed and outcome.payload["outcome"] == "recorded"
         )

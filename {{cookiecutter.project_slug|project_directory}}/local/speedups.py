@@ -1,4 +1,4 @@
-"""Work the embedded AWS would repeat without changing any answer: skipped.
+"""Speed-ups of the embedded AWS, kept apart from its behaviour: work it would repeat without changing any answer.
 
 Per request, where moto and botocore redo what depends on nothing that changed:
 
