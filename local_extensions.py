@@ -42,7 +42,7 @@ def saga_steps(text: str) -> list[dict[str, str | None]]:
 def retriable_steps(text: str) -> list[str]:
     """The steps of the ``saga_steps`` option that are retriable and never fail the saga: those without a
     compensation after the last compensatable step (none when no step is compensatable: every step can then fail
-    the saga). The generated ``infra.saga_definition.retriable_steps`` applies the same rule to the step list.
+    the saga). The generated ``infra.saga_model.retriable_steps`` applies the same rule to the step list.
     """
     steps = _pre_gen_hook.parse_saga_steps(text)
     compensatable = [index for index, step in enumerate(steps) if step.compensation]

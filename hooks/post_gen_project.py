@@ -2,8 +2,8 @@
 print the next steps.
 
 Cookiecutter runs this with the generated project as the working directory. The ASL generator is the
-generated project's own (infra/saga_definition.py, standard library only), so the file a team
-regenerates later with `make asl` is byte-for-byte what this hook wrote.
+generated project's own (infra/saga_definition.py and the infra/saga_*.py modules it imports, standard library
+only), so the file a team regenerates later with `make asl` is byte-for-byte what this hook wrote.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ change what this script does. The module is importable without rendering for uni
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
 import keyword
 import re
@@ -148,31 +148,31 @@ def _positive_int(option: str, value: object) -> int:
     return int(text)
 
 
-def template_saga_definition(repo_dir: str) -> ModuleType:
-    """The generated project's own infra/saga_definition.py (standard library only), read from the template.
+def template_saga_modules(repo_dir: str) -> tuple[ModuleType, ModuleType]:
+    """The generated project's own ``infra.saga_model`` and ``infra.saga_asl`` (standard library only), from the
+    template.
 
-    It decides what a saga's worst case is, for the render here and for `make asl` and synth later. Found by
-    glob: its directory's name is a Jinja expression, which this script would render if it were written here.
+    They decide what a saga's worst case is, for the render here and for `make asl` and synth later. The
+    project's directory is found by glob: its name is a Jinja expression, which this script would render if
+    it were written here. Imported as the project imports them (``infra.saga_asl`` imports ``infra.saga_model``);
+    this script runs in a process of its own, so the import path it adds goes with it.
     """
-    (path,) = Path(repo_dir).glob("*/infra/saga_definition.py")
-    spec = importlib.util.spec_from_file_location("template_saga_definition", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    # dataclasses look their defining module up in sys.modules while it executes.
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    (asl_path,) = Path(repo_dir).glob("*/infra/saga_asl.py")
+    project = str(asl_path.parent.parent)
+    if project not in sys.path:
+        sys.path.insert(0, project)
+    return importlib.import_module("infra.saga_model"), importlib.import_module("infra.saga_asl")
 
 
 def check_express_duration(options: dict[str, object], steps: list[SagaStep]) -> None:
     """Refuse an EXPRESS saga whose worst case, at the default timeouts and retries, exceeds five minutes."""
     if options["workflow_type"] != "EXPRESS":
         return
-    definition = template_saga_definition(str(options["_repo_dir"]))
-    saga = tuple(definition.SagaStep(step.name, step.compensation) for step in steps)
+    model, asl = template_saga_modules(str(options["_repo_dir"]))
+    saga = tuple(model.SagaStep(step.name, step.compensation) for step in steps)
     try:
-        definition.check_express_duration(saga, workflow_type="EXPRESS", dlq_enabled=options["dlq"] == "enabled")
-    except definition.SagaTooLongForExpress as too_long:
+        asl.check_express_duration(saga, workflow_type="EXPRESS", dlq_enabled=options["dlq"] == "enabled")
+    except asl.SagaTooLongForExpress as too_long:
         raise OptionError(
             f"saga_steps: with workflow_type EXPRESS, {too_long}: choose workflow_type STANDARD, or fewer steps"
             " (each step's timeout and retries can be lowered in infra/saga_steps.py after rendering)"

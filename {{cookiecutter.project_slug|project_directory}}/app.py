@@ -14,7 +14,8 @@ import cdk_nag
 # installs; `python app.py` in a checkout whose environment lacks it (the template's own tests) finds it here.
 sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))
 
-from infra.saga_definition import SHORTEN_THE_SAGA, SagaTooLongForExpress, StaleDefinition
+from infra.saga_asl import SHORTEN_THE_SAGA, SagaTooLongForExpress
+from infra.saga_definition import StaleDefinition
 from infra.saga_steps import SAGA_STEPS
 from infra.settings import SETTINGS
 from infra.stack import ServiceStack

@@ -5,7 +5,7 @@ from aws_cdk import aws_apigateway as apigateway
 from constructs import Construct
 
 from infra.functions import FunctionFactory, log_group
-from infra.saga_definition import pascal
+from infra.saga_model import pascal
 from infra.settings import ServiceSettings
 from infra.storage import Storage
 

@@ -11,18 +11,15 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infra.functions import FunctionFactory, log_group
-from infra.saga_definition import (
+from infra.saga_asl import (
     ENTITY_TABLE_PLACEHOLDER,
     RETRIABLE_FAILURES_QUEUE_PLACEHOLDER,
-    SagaStep,
-    action_names,
-    check_action_functions,
     check_express_duration,
-    checked_in_definition,
     function_arn_placeholder,
-    pascal,
     placeholders,
 )
+from infra.saga_definition import check_action_functions, checked_in_definition
+from infra.saga_model import SagaStep, action_names, pascal
 from infra.settings import ServiceSettings
 from infra.storage import Storage
 

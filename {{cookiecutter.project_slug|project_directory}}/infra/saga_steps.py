@@ -6,7 +6,7 @@ step fails; a step without a compensation placed after the last compensatable st
 ``src/{{ cookiecutter.package_name }}/logic/actions.py`` must gain (every new name) or lose (every name removed).
 """
 
-from infra.saga_definition import SagaStep
+from infra.saga_model import SagaStep
 
 SAGA_STEPS: tuple[SagaStep, ...] = (
     # Order matters: steps run top to bottom, compensations bottom to top.

@@ -11,7 +11,7 @@ from infra.monitoring import Monitoring
 from infra.nag import acknowledge_findings
 from infra.outbox_relay import OutboxRelay
 from infra.saga import Saga
-from infra.saga_definition import SagaStep
+from infra.saga_model import SagaStep
 from infra.settings import ServiceSettings
 from infra.storage import Storage
 

@@ -5,7 +5,8 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.saga_definition import RETRIABLE_FAILURES_QUEUE_PLACEHOLDER, SagaStep, pascal, placeholders
+from infra.saga_asl import retriable_failures_queue_needed
+from infra.saga_model import SagaStep, pascal
 from infra.settings import ServiceSettings
 
 # The longest SQS allows: a failed delivery stays available for a redrive as long as possible.
@@ -74,7 +75,7 @@ class Storage(Construct):
         # Only needed when the ASL reports exhausted retriable steps, i.e. with the dlq and a step after the pivot.
         self.retriable_failures_queue = (
             _failure_queue(self, "RetriableFailuresQueue")
-            if RETRIABLE_FAILURES_QUEUE_PLACEHOLDER in placeholders(steps, dlq_enabled=settings.dlq_enabled)
+            if retriable_failures_queue_needed(steps, dlq_enabled=settings.dlq_enabled)
             else None
         )
 

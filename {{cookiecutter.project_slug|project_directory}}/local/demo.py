@@ -28,7 +28,8 @@ from contextlib import contextmanager  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
-from infra.saga_definition import STEP_OUTCOME_UNKNOWN, SagaStep, pascal  # noqa: E402
+from infra.saga_asl import STEP_OUTCOME_UNKNOWN  # noqa: E402
+from infra.saga_model import SagaStep, pascal  # noqa: E402
 from infra.saga_steps import SAGA_STEPS  # noqa: E402
 from infra.settings import SETTINGS  # noqa: E402
 from local.deploy import SynthFailed  # noqa: E402

@@ -18,7 +18,7 @@ class StepOutcomeUnknown(Exception):
 
     The saga handler raises it for every exception that is not a BusinessError, with the original as its
     cause; the state machine retries it with backoff, then compensates the step as possibly done
-    (infra/saga_definition.py names it STEP_OUTCOME_UNKNOWN).
+    (infra/saga_asl.py names it STEP_OUTCOME_UNKNOWN).
     """
 
 

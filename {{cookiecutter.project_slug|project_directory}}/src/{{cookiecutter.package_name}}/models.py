@@ -31,7 +31,7 @@ PROGRESS_MAP: dict[ActionKind, str] = {"step": "steps", "compensation": "compens
 
 class Status(StrEnum):
     PENDING = "PENDING"
-    # A step failed: the saga's steps stop and its compensations run (infra/saga_definition.py moves it here).
+    # A step failed: the saga's steps stop and its compensations run (infra/saga_asl.py moves it here).
     COMPENSATING = "COMPENSATING"
     COMPLETED = "COMPLETED"
     FAILED = "FAILED"

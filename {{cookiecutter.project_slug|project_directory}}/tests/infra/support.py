@@ -3,7 +3,7 @@
 import json
 from typing import Any
 
-from infra.saga_definition import RETRIABLE_FAILURES_QUEUE_PLACEHOLDER, placeholders
+from infra.saga_asl import RETRIABLE_FAILURES_QUEUE_PLACEHOLDER, placeholders
 from infra.saga_steps import SAGA_STEPS
 from infra.settings import SETTINGS
 

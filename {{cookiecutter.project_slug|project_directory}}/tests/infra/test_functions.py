@@ -9,7 +9,7 @@ from typing import Any
 from aws_cdk.assertions import Match, Template
 
 from infra.dependencies import runtime_requirements
-from infra.saga_definition import action_names
+from infra.saga_model import action_names
 from infra.saga_steps import SAGA_STEPS
 from infra.settings import SETTINGS
 from tests.infra.support import actions, function_role_statements, resources_of_type

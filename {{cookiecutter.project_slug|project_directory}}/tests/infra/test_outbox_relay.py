@@ -4,7 +4,7 @@ from typing import Any
 
 from aws_cdk.assertions import Template
 
-from infra.saga_definition import pascal
+from infra.saga_model import pascal
 from infra.settings import SETTINGS
 from tests.infra.support import (
     actions_on,

@@ -9,7 +9,8 @@ import aws_cdk as cdk
 from aws_cdk.assertions import Template
 
 from app import cdk_json_context
-from infra.saga_definition import IamGrant, action_names, build_asl, pascal, placeholders
+from infra.saga_asl import build_asl, placeholders
+from infra.saga_model import IamGrant, action_names, pascal
 from infra.saga_steps import SAGA_STEPS
 from infra.settings import SETTINGS
 from infra.stack import ServiceStack

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from infra.saga_definition import pascal
+from infra.saga_model import pascal
 from infra.settings import SETTINGS
 from tests.infra.support import expected_failure_queues, logical_id_of_type, resources_of_type
 

@@ -13,7 +13,8 @@ from typing import Any
 
 import boto3
 
-from infra.saga_definition import ASL_PATH, SagaStep, pascal, retriable_steps
+from infra.saga_definition import ASL_PATH
+from infra.saga_model import SagaStep, pascal, retriable_steps
 from infra.saga_steps import SAGA_STEPS
 from infra.settings import SETTINGS
 from local.api import LOCAL_CALLER_HEADER, ApiResponse, LocalApi

@@ -2,7 +2,7 @@
 
 import pytest
 
-from infra.saga_definition import SagaStep
+from infra.saga_model import SagaStep
 from infra.saga_steps import SAGA_STEPS
 from infra.settings import SETTINGS
 from local.runtime import EmbeddedAws

@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from infra.saga_definition import MARK_COMPLETED
+from infra.saga_asl import MARK_COMPLETED
 from infra.saga_steps import SAGA_STEPS
 from local.runtime import EmbeddedAws
 from tests.local.support import (

@@ -47,7 +47,8 @@ from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
-from infra.saga_definition import STEP_OUTCOME_UNKNOWN, SagaStep, retriable_steps
+from infra.saga_asl import STEP_OUTCOME_UNKNOWN
+from infra.saga_model import SagaStep, retriable_steps
 from infra.saga_steps import SAGA_STEPS
 from infra.settings import SETTINGS
 from local.api import ApiResponse
@@ -693,7 +694,7 @@ def test_a_duplicate_that_completes_while_the_original_compensates_leaves_no_com
     aws: EmbeddedAws, client: Client
 ) -> None:
     """The interleaving the invariants above reach only by chance, forced (it left a COMPLETED entity with its
-    compensations applied before failing claimed the saga: infra/saga_definition.py `_claim_failure`)."""
+    compensations applied before failing claimed the saga: infra/saga_asl.py `_claim_failure`)."""
     # Given a saga whose last compensatable step will refuse once, and whose compensation is held at its start
     failing = COMPENSATABLE[-1]
     assert failing.compensation is not None
@@ -778,7 +779,7 @@ def test_an_execution_failing_at_the_pivot_after_a_duplicate_passed_it_leaves_th
 ) -> None:
     """Found by invariant 7: the original exhausted its retries at the pivot while a duplicate got the provider's
     answer there and notified the customer; the original's claim compensated the order, so FAILED with the
-    notification sent (infra/saga_definition.py `_claim_failure` now refuses a claim once a step after the pivot
+    notification sent (infra/saga_asl.py `_claim_failure` now refuses a claim once a step after the pivot
     started)."""
     pivot = COMPENSATABLE[-1].name
     after_pivot = next(step.name for step in SAGA_STEPS if step.name in RETRIABLE)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from infra.saga_definition import SagaStep
+from infra.saga_model import SagaStep
 from infra.settings import SETTINGS
 from local.provider import ProviderFault
 from local.runtime import EmbeddedAws

@@ -2,7 +2,8 @@
 
 import pytest
 
-from infra.saga_definition import MARK_COMPLETED, MARK_FAILED, SagaStep, failure_claim
+from infra.saga_asl import MARK_COMPLETED, MARK_FAILED, failure_claim
+from infra.saga_model import SagaStep
 from infra.saga_steps import SAGA_STEPS
 from infra.settings import SETTINGS
 from local.runtime import EmbeddedAws

@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
-from infra.saga_definition import STEP_OUTCOME_UNKNOWN, SagaStep, action_names, check_action_functions
+from infra.saga_asl import STEP_OUTCOME_UNKNOWN
+from infra.saga_definition import check_action_functions
+from infra.saga_model import SagaStep, action_names
 from infra.saga_steps import SAGA_STEPS
 from infra.settings import SETTINGS
 from local.provider import FakeProvider, ProviderFault, ProviderTimeout

@@ -6,34 +6,34 @@ from typing import Any
 
 import pytest
 
-from infra.saga_definition import (
-    ASL_PATH,
+from infra.saga_asl import (
     COMPENSATING,
     MARK_COMPLETED,
     MARK_FAILED,
     PENDING,
+    RETRIABLE_FAILURES_QUEUE_PLACEHOLDER,
     SAGA_DECIDED_ELSEWHERE,
-    ActionFunctionsMismatch,
-    RetryPolicy,
-    SagaStep,
     SagaTooLongForExpress,
-    StaleDefinition,
-    action_names,
     build_asl,
-    check_action_functions,
     check_express_duration,
-    checked_in_definition,
     failure_claim,
-    generated_files,
-    main,
-    out_of_date,
-    pascal,
     placeholders,
     render_asl,
-    retriable_steps,
+    retriable_failures_queue_needed,
     transitions,
     worst_case_seconds,
 )
+from infra.saga_definition import (
+    ASL_PATH,
+    ActionFunctionsMismatch,
+    StaleDefinition,
+    check_action_functions,
+    checked_in_definition,
+    generated_files,
+    main,
+    out_of_date,
+)
+from infra.saga_model import RetryPolicy, SagaStep, action_names, pascal, retriable_steps
 from infra.saga_steps import SAGA_STEPS
 from infra.settings import SETTINGS
 
@@ -324,6 +324,24 @@ def test_placeholders_name_one_function_per_action_plus_the_table_and_queue() ->
         "RetriableFailuresQueueUrl",
     }
     assert "RetriableFailuresQueueUrl" not in placeholders(DEFAULT_STEPS, dlq_enabled=False)
+
+
+@pytest.mark.parametrize(
+    "steps",
+    [
+        DEFAULT_STEPS,
+        (SagaStep("a", "undo_a"),),
+        (SagaStep("a"), SagaStep("b")),
+        (SagaStep("a", "undo_a"), SagaStep("b")),
+    ],
+    ids=["default", "only-compensatable", "no-pivot", "one-retriable"],
+)
+@pytest.mark.parametrize("dlq_enabled", [True, False])
+def test_the_storage_knows_whether_the_asl_reports_to_the_retriable_failures_queue_without_building_it(
+    steps: tuple[SagaStep, ...], dlq_enabled: bool
+) -> None:
+    expected = RETRIABLE_FAILURES_QUEUE_PLACEHOLDER in placeholders(steps, dlq_enabled=dlq_enabled)
+    assert retriable_failures_queue_needed(steps, dlq_enabled=dlq_enabled) is expected
 
 
 def test_the_checked_in_asl_is_json_with_the_final_status_written_by_dynamodb() -> None:
