@@ -3,6 +3,7 @@ and a sandbox for everything cookiecutter renders."""
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import sys
 from pathlib import Path
@@ -15,9 +16,16 @@ from jinja2.ext import Extension
 from jinja2.sandbox import SandboxedEnvironment, safe_range
 
 
-def _load_pre_gen_hook() -> ModuleType:
-    path = Path(__file__).parent / "hooks" / "pre_gen_project.py"
-    spec = importlib.util.spec_from_file_location("pre_gen_project", path)
+@functools.cache
+def load_hook(name: str) -> ModuleType:
+    """``hooks/<name>.py`` as a module: the template's one loader by path, used by these filters and the tests.
+
+    A hook is a script cookiecutter renders, not a package module, so it is imported by path; it is valid
+    Python before rendering because the options arrive through a Jinja expression inside a string. The
+    pre-generation hook is the single definition of what a valid option is.
+    """
+    path = Path(__file__).parent / "hooks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     # dataclasses look their module up in sys.modules while the module executes.
@@ -26,7 +34,7 @@ def _load_pre_gen_hook() -> ModuleType:
     return module
 
 
-_pre_gen_hook = _load_pre_gen_hook()
+_pre_gen_hook = load_hook("pre_gen_project")
 
 
 def pascal(snake_name: str) -> str:

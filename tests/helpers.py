@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import importlib.util
 import json
 import os
 import runpy
@@ -12,12 +10,13 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from cookiecutter.generate import generate_context
 from cookiecutter.main import cookiecutter
 from cookiecutter.prompt import prompt_for_config
+
+from local_extensions import load_hook
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 COOKIECUTTER_JSON: dict[str, object] = json.loads((REPO_ROOT / "cookiecutter.json").read_text())
@@ -33,20 +32,6 @@ PYTHON = sys.executable
 MYPY_CACHE_DIR = REPO_ROOT / "build" / "mypy-cache-aws-cdk-allow-list"
 # The generated projects' Lambda dependencies (their infra/dependencies.py), shared by every render.
 LAMBDA_DEPENDENCIES_CACHE = REPO_ROOT / "build" / "lambda-dependencies"
-
-
-@functools.cache
-def load_hook(name: str) -> ModuleType:
-    """hooks/<name>.py as a module (pre_gen_project is the single definition of what a valid option is)."""
-    # The hook is a script cookiecutter renders, not a package module, so it is imported by path; it is valid
-    # Python before rendering because the options arrive through a Jinja expression inside a string.
-    spec = importlib.util.spec_from_file_location(f"{name}_under_test", REPO_ROOT / "hooks" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    # dataclasses look their defining module up in sys.modules while it executes.
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 # Each choice option's allowed values, its default first: the pre-generation hook's list is the only one

@@ -7,8 +7,8 @@ import pytest
 from cookiecutter.environment import StrictEnvironment
 from jinja2.exceptions import UndefinedError
 
-from local_extensions import INVALID_SLUG_DIRECTORY, kebab, plural, project_directory, retriable_steps
-from tests.helpers import load_hook, resolve_options
+from local_extensions import INVALID_SLUG_DIRECTORY, kebab, load_hook, plural, project_directory, retriable_steps
+from tests.helpers import resolve_options
 
 hook = load_hook("pre_gen_project")
 DEFAULTS = resolve_options()

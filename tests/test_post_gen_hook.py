@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO_ROOT, load_hook, render_cli, resolve_options
+from local_extensions import load_hook
+from tests.helpers import REPO_ROOT, render_cli, resolve_options
 
 hook = load_hook("post_gen_project")
 TEMPLATE_DIR = REPO_ROOT / "{{cookiecutter.project_slug|project_directory}}"

@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
+from local_extensions import load_hook
 from tests.combinations import TEN_STEPS
-from tests.helpers import CHOICES, REPO_ROOT, load_hook, resolve_options
+from tests.helpers import CHOICES, REPO_ROOT, resolve_options
 
 hook = load_hook("pre_gen_project")
 # Cookiecutter adds where the template is; the hook reads the generated project's saga definition there.

@@ -22,19 +22,10 @@ from typing import Any
 import pytest
 from cfnlint.api import ManualArgs, lint_file
 
+from local_extensions import load_hook
 from tests.cloud_assembly import CloudAssembly
 from tests.combinations import COMBINATIONS, DEFAULT_STEPS, LONG_MIXED_STEPS, WHOLE_SUITE_IDS, Combination
-from tests.helpers import (
-    CHOICES,
-    MYPY_CACHE_DIR,
-    OPTIONS,
-    PYTHON,
-    REPO_ROOT,
-    load_hook,
-    render,
-    resolve_options,
-    tool_env,
-)
+from tests.helpers import CHOICES, MYPY_CACHE_DIR, OPTIONS, PYTHON, REPO_ROOT, render, resolve_options, tool_env
 
 # A Jinja expression or statement that survived rendering. `{{ x }}` needs the spaces Jinja style uses, so
 # Mermaid's hexagon nodes (`S{{Saga}}`) and GitHub's `${{ ... }}` do not count.

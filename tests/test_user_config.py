@@ -19,12 +19,12 @@ from pathlib import Path
 import pytest
 from cookiecutter.config import get_user_config
 
+from local_extensions import load_hook
 from tests.helpers import (
     CHOICES,
     OPTIONS,
     PYTHON,
     REPO_ROOT,
-    load_hook,
     render_cli,
     resolve_raw_options,
     tool_env,
