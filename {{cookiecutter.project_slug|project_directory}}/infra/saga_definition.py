@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         check_express_duration(SAGA_STEPS, workflow_type=SETTINGS.workflow_type, dlq_enabled=SETTINGS.dlq_enabled)
     except SagaTooLongForExpress as too_long:
-        print(f"infra/saga_steps.py: {too_long}: {SHORTEN_THE_SAGA}", file=sys.stderr)
+        print(f"infra/saga_steps.py: {too_long}: {SHORTEN_THE_SAGA} (nothing was written)", file=sys.stderr)
         return 1
     stale = []
     for path, content in generated_files(args.root, SAGA_STEPS, dlq_enabled=SETTINGS.dlq_enabled).items():
