@@ -27,7 +27,7 @@ from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote
 
 from local.deploy import DeployedStack
-from local.events import HeaderLines, rest_api_event
+from local.events import HeaderLines, header_lines, rest_api_event
 from local.lambdas import Invocation, LambdaServiceException
 
 STAGE = "prod"
@@ -184,7 +184,7 @@ class LocalApi:
             response = _error(405, "method_not_allowed", f"{method} is not allowed on {route.resource}")
             response.headers["Allow"] = allowed
             return response
-        lines = list(headers.items()) if isinstance(headers, Mapping) else list(headers or [])
+        lines = header_lines(headers)
         try:
             identity = _identity(lines, signed=route.authorization.get(method) == "AWS_IAM")
         except ValueError as error:

@@ -9,6 +9,11 @@ from typing import Any
 HeaderLines = Mapping[str, str] | Sequence[tuple[str, str]]
 
 
+def header_lines(headers: HeaderLines | None) -> list[tuple[str, str]]:
+    """Headers as the lines a client sends: a mapping's items, or the lines themselves (a name may repeat)."""
+    return list(headers.items()) if isinstance(headers, Mapping) else list(headers or [])
+
+
 def rest_api_event(
     method: str,
     path: str,
@@ -29,7 +34,7 @@ def rest_api_event(
     ``identity``: ``requestContext.identity`` (only ``sourceIp`` when None).
     """
     raw_body = body if body is None or isinstance(body, str) else json.dumps(body)
-    lines = list(headers.items()) if isinstance(headers, Mapping) else list(headers or [])
+    lines = header_lines(headers)
     multi_value_headers: dict[str, list[str]] = {}
     names: dict[str, str] = {}
     for name, value in lines:

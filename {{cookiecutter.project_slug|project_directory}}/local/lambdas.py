@@ -27,6 +27,10 @@ from local.faults import FaultInjector, FaultKind, business_error
 Handler = Callable[[dict[str, Any], Any], Any]
 
 
+# Lambda's default function timeout, when the deployed configuration names none (Lambda API, CreateFunction).
+DEFAULT_TIMEOUT_SECONDS = 3
+
+
 @dataclass
 class LocalLambdaContext:
     """The attributes of the Lambda context object that Powertools reads."""
@@ -38,7 +42,7 @@ class LocalLambdaContext:
     invoked_function_arn: str = ""
     log_group_name: str = ""
     log_stream_name: str = ""
-    timeout_seconds: int = 3
+    timeout_seconds: int = DEFAULT_TIMEOUT_SECONDS
 
     def get_remaining_time_in_millis(self) -> int:
         """The whole timeout: the emulation does not count an invocation's time down."""
@@ -51,8 +55,6 @@ _IMPORTING = threading.Lock()
 CURRENT_ENVIRONMENT: contextvars.ContextVar[str | None] = contextvars.ContextVar("environment", default=None)
 _ENVIRONMENT_NUMBERS = itertools.count(1)
 ENVIRONMENTS_PER_FUNCTION = 4
-# Lambda's default function timeout, when the deployed configuration names none (Lambda API, CreateFunction).
-DEFAULT_TIMEOUT_SECONDS = 3
 # Far longer than any invocation here takes: reached only when invocations wait on each other in a cycle.
 ENVIRONMENT_WAIT_SECONDS = 60.0
 
