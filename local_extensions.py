@@ -16,6 +16,10 @@ from jinja2.ext import Extension
 from jinja2.sandbox import SandboxedEnvironment, safe_range
 
 
+# Resolved on import, which cookiecutter does before it changes directory: its _repo_dir may be relative.
+TEMPLATE_DIRECTORY = Path(__file__).resolve().parent
+
+
 @functools.cache
 def load_hook(name: str) -> ModuleType:
     """``hooks/<name>.py`` as a module: the template's one loader by path, used by these filters and the tests.
@@ -24,7 +28,7 @@ def load_hook(name: str) -> ModuleType:
     Python before rendering because the options arrive through a Jinja expression inside a string. The
     pre-generation hook is the single definition of what a valid option is.
     """
-    path = Path(__file__).parent / "hooks" / f"{name}.py"
+    path = TEMPLATE_DIRECTORY / "hooks" / f"{name}.py"
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -107,6 +111,8 @@ class TemplateFilters(Extension):
         environment.filters["project_directory"] = project_directory
         environment.filters["plural"] = plural
         environment.filters["kebab"] = kebab
+        # The pre-generation hook's one way to find the template's own modules, wherever it was rendered from.
+        environment.globals["template_directory"] = str(TEMPLATE_DIRECTORY)
 
 
 class InvalidJinjaInValue(UndefinedError):

@@ -148,7 +148,7 @@ def _positive_int(option: str, value: object) -> int:
     return int(text)
 
 
-def template_saga_modules(repo_dir: str) -> tuple[ModuleType, ModuleType]:
+def template_saga_modules(template_directory: Path) -> tuple[ModuleType, ModuleType]:
     """The generated project's own ``infra.saga_model`` and ``infra.saga_asl`` (standard library only), from the
     template.
 
@@ -157,18 +157,18 @@ def template_saga_modules(repo_dir: str) -> tuple[ModuleType, ModuleType]:
     it were written here. Imported as the project imports them (``infra.saga_asl`` imports ``infra.saga_model``);
     this script runs in a process of its own, so the import path it adds goes with it.
     """
-    (asl_path,) = Path(repo_dir).glob("*/infra/saga_asl.py")
+    (asl_path,) = template_directory.glob("*/infra/saga_asl.py")
     project = str(asl_path.parent.parent)
     if project not in sys.path:
         sys.path.insert(0, project)
     return importlib.import_module("infra.saga_model"), importlib.import_module("infra.saga_asl")
 
 
-def check_express_duration(options: dict[str, object], steps: list[SagaStep]) -> None:
+def check_express_duration(options: dict[str, object], steps: list[SagaStep], template_directory: Path) -> None:
     """Refuse an EXPRESS saga whose worst case, at the default timeouts and retries, exceeds five minutes."""
     if options["workflow_type"] != "EXPRESS":
         return
-    model, asl = template_saga_modules(str(options["_repo_dir"]))
+    model, asl = template_saga_modules(template_directory)
     saga = tuple(model.SagaStep(step.name, step.compensation) for step in steps)
     try:
         asl.check_express_duration(saga, workflow_type="EXPRESS", dlq_enabled=options["dlq"] == "enabled")
@@ -183,8 +183,11 @@ def is_valid_slug(slug: str) -> bool:
     return bool(SLUG.match(slug)) and len(slug) <= MAX_SLUG_LENGTH
 
 
-def validate(options: dict[str, object]) -> None:
-    """Raise OptionError for the first option the template cannot render."""
+def validate(options: dict[str, object], template_directory: Path) -> None:
+    """Raise OptionError for the first option the template cannot render.
+
+    ``template_directory`` is the template's root, absolute: the saga modules there judge an EXPRESS saga.
+    """
     for option in CHOICES:
         _check_choice(option, options[option])
     # Keys starting with "_" are cookiecutter's settings and facts (_repo_dir, _checkout), not options.
@@ -214,7 +217,7 @@ def validate(options: dict[str, object]) -> None:
     _positive_int("outbox_retention_days", options["outbox_retention_days"])
     if not REGION.match(str(options["aws_region"])):
         raise OptionError(f"aws_region: {options['aws_region']!r} is not an AWS region name such as us-east-1")
-    check_express_duration(options, steps)
+    check_express_duration(options, steps, template_directory)
 
 
 def forget_rendered_copy() -> None:
@@ -232,8 +235,11 @@ def forget_rendered_copy() -> None:
 def main() -> int:
     forget_rendered_copy()
     options = json.loads(r"""{{ cookiecutter | tojson }}""")
+    # Not cookiecutter's _repo_dir: that is the path as the user typed it, often relative to a directory this
+    # script, run inside the new project, is not in. A JSON string starts with a quote: hence ''', not """.
+    template_directory = Path(json.loads(r'''{{ template_directory | tojson }}'''))
     try:
-        validate(options)
+        validate(options, template_directory)
     except OptionError as error:
         print(f"ERROR: invalid option {error}", file=sys.stderr)
         return 1

@@ -93,16 +93,19 @@ def render_cli(
     *,
     answers: Sequence[str] | None = None,
     env: Mapping[str, str] | None = None,
+    template: str = str(REPO_ROOT),
+    cwd: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Render the template through cookiecutter's command line (its CLI entry point), as a user would.
 
     With ``answers`` the prompts are answered one line each from stdin; otherwise ``--no-input`` is used.
-    ``env`` adds variables to the tools' environment (tool_env).
+    ``env`` adds variables to the tools' environment (tool_env). ``template`` is the template as typed, relative
+    to ``cwd`` (the command's working directory) when it is a relative path.
     """
     command = [PYTHON, "-m", "cookiecutter", "--config-file", str(config_file), "--output-dir", str(output_dir)]
     if answers is None:
         command.append("--no-input")
-    command.append(str(REPO_ROOT))
+    command.append(template)
     command.extend(f"{key}={value}" for key, value in (extra_context or {}).items())
     return subprocess.run(
         command,
@@ -110,6 +113,7 @@ def render_cli(
         capture_output=True,
         text=True,
         env=tool_env(**(env or {})),
+        cwd=cwd,
         timeout=120,
         check=False,
     )

@@ -15,7 +15,7 @@ import pytest
 from cookiecutter.exceptions import FailedHookException
 from pytest_cookies.plugin import Cookies
 
-from tests.helpers import files_under, render_cli
+from tests.helpers import REPO_ROOT, files_under, render_cli
 
 # (extra context, the option the hook's message must name)
 HOOK_REJECTIONS = [
@@ -84,3 +84,37 @@ def test_given_a_bad_value_on_the_command_line_then_the_hook_stops_it_and_nothin
     assert completed.returncode != 0
     assert hook_message(option) in completed.stderr
     assert files_under(output) == []
+
+
+def test_given_the_template_as_a_relative_path_when_an_express_saga_is_too_long_then_the_hook_names_the_option(
+    cookiecutter_config: Path, tmp_path: Path
+) -> None:
+    # Given the template typed as "." from its own directory, as its README's examples do, and an EXPRESS saga
+    # whose worst case exceeds five minutes (judged by the template's own saga modules, which the hook must find
+    # from inside the new project's directory)
+    output = tmp_path / "out"
+    options = {"workflow_type": "EXPRESS", "saga_steps": "a:undo_a, b:undo_b, c:undo_c, d:undo_d"}
+
+    # When rendered from the command line
+    completed = render_cli(output, cookiecutter_config, options, template=".", cwd=REPO_ROOT)
+
+    # Then the hook refuses it by the option's name, and nothing is written
+    assert completed.returncode != 0
+    assert hook_message("saga_steps") in completed.stderr, completed.stderr
+    assert files_under(output) == []
+
+
+def test_given_the_template_as_a_relative_path_when_an_express_saga_fits_then_it_renders(
+    cookiecutter_config: Path, tmp_path: Path
+) -> None:
+    # Given the template typed as "." and the README's EXPRESS example
+    output = tmp_path / "out"
+
+    # When rendered from the command line
+    completed = render_cli(
+        output, cookiecutter_config, {"workflow_type": "EXPRESS", "dlq": "disabled"}, template=".", cwd=REPO_ROOT
+    )
+
+    # Then the service is rendered
+    assert completed.returncode == 0, completed.stderr
+    assert (output / "orders-service" / "infra" / "saga_asl.py").is_file()

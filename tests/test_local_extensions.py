@@ -8,7 +8,7 @@ from cookiecutter.environment import StrictEnvironment
 from jinja2.exceptions import UndefinedError
 
 from local_extensions import INVALID_SLUG_DIRECTORY, kebab, load_hook, plural, project_directory, retriable_steps
-from tests.helpers import resolve_options
+from tests.helpers import REPO_ROOT, resolve_options
 
 hook = load_hook("pre_gen_project")
 DEFAULTS = resolve_options()
@@ -44,7 +44,7 @@ def test_given_a_valid_domain_then_its_default_plural_passes_the_hook(domain: st
     # When the plural is derived from it
     options = {"domain": domain, "domain_plural": plural(domain)}
     # Then the hook accepts the default too: a user is never refused a value they did not type
-    hook.validate({**DEFAULTS, **options})
+    hook.validate({**DEFAULTS, **options}, REPO_ROOT)
 
 
 def test_given_a_snake_case_plural_then_its_route_segment_is_kebab_case() -> None:

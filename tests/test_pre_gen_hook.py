@@ -12,7 +12,7 @@ from tests.helpers import CHOICES, REPO_ROOT, resolve_options
 
 hook = load_hook("pre_gen_project")
 # Cookiecutter adds where the template is; the hook reads the generated project's saga definition there.
-DEFAULTS = {**resolve_options(), "_repo_dir": str(REPO_ROOT)}
+DEFAULTS = resolve_options()
 FOUR_COMPENSATABLE_STEPS = "reserve_stock:release_stock, reserve_credit:release_credit, charge:refund, ship:recall"
 
 
@@ -21,7 +21,7 @@ def options_with(**changes: object) -> dict[str, Any]:
 
 
 def test_given_the_defaults_when_validated_then_they_pass() -> None:
-    hook.validate(options_with())
+    hook.validate(options_with(), REPO_ROOT)
 
 
 GOOD_VALUES = [
@@ -51,7 +51,7 @@ GOOD_VALUES = [
 
 @pytest.mark.parametrize(("option", "value"), GOOD_VALUES)
 def test_given_a_good_value_when_validated_then_it_passes(option: str, value: str) -> None:
-    hook.validate(options_with(**{option: value}))
+    hook.validate(options_with(**{option: value}), REPO_ROOT)
 
 
 # (option, value, a fragment of the reason the message must give)
@@ -136,7 +136,7 @@ def test_given_a_bad_value_when_validated_then_the_error_names_the_option_and_re
     option: str, value: str, reason: str
 ) -> None:
     with pytest.raises(hook.OptionError) as raised:
-        hook.validate(options_with(**{option: value}))
+        hook.validate(options_with(**{option: value}), REPO_ROOT)
 
     message = str(raised.value)
     assert message.startswith(f"{option}: "), message
@@ -183,7 +183,7 @@ def test_given_an_express_saga_that_could_outlive_five_minutes_when_validated_th
     options = options_with(workflow_type="EXPRESS", saga_steps=FOUR_COMPENSATABLE_STEPS)
     # When validated
     with pytest.raises(hook.OptionError) as raised:
-        hook.validate(options)
+        hook.validate(options, REPO_ROOT)
     # Then the message names the option, the figures and the ways out
     message = str(raised.value)
     assert message.startswith("saga_steps: with workflow_type EXPRESS, the saga's worst case")
@@ -192,7 +192,7 @@ def test_given_an_express_saga_that_could_outlive_five_minutes_when_validated_th
 
 @pytest.mark.parametrize("saga_steps", [FOUR_COMPENSATABLE_STEPS, TEN_STEPS], ids=["four-compensatable", "ten"])
 def test_given_a_long_saga_under_standard_when_validated_then_it_passes(saga_steps: str) -> None:
-    hook.validate(options_with(saga_steps=saga_steps))
+    hook.validate(options_with(saga_steps=saga_steps), REPO_ROOT)
 
 
 # What cookiecutter hands the hook for a value a YAML user config file coerced: a boolean or no value as it is
@@ -214,7 +214,7 @@ def test_given_a_yaml_coerced_choice_when_validated_then_the_error_names_the_opt
     option: str, value: object, hint: str
 ) -> None:
     with pytest.raises(hook.OptionError) as raised:
-        hook.validate(options_with(**{option: value}))
+        hook.validate(options_with(**{option: value}), REPO_ROOT)
 
     message = str(raised.value)
     assert message.startswith(f"{option}: "), message
@@ -226,12 +226,12 @@ def test_given_a_choice_that_is_not_text_when_validated_then_it_is_refused(value
     # Cookiecutter makes a number text before the hook; whatever else reaches it must be exactly an allowed text.
     for option in CHOICES:
         with pytest.raises(hook.OptionError, match=f"^{option}: .* is not one of "):
-            hook.validate(options_with(**{option: value}))
+            hook.validate(options_with(**{option: value}), REPO_ROOT)
 
 
 def test_given_a_word_that_only_looks_like_a_number_when_validated_then_no_yaml_hint_is_given() -> None:
     with pytest.raises(hook.OptionError) as raised:
-        hook.validate(options_with(architecture="64"))
+        hook.validate(options_with(architecture="64"), REPO_ROOT)
 
     assert str(raised.value) == "architecture: '64' is not one of arm64, x86_64"
 
@@ -242,12 +242,12 @@ def test_given_an_unsupported_version_that_yaml_could_not_have_changed_when_vali
 ) -> None:
     # Quoting would not help: only a one-decimal number can be a YAML number whose trailing zero was dropped.
     with pytest.raises(hook.OptionError) as raised:
-        hook.validate(options_with(python_runtime=version))
+        hook.validate(options_with(python_runtime=version), REPO_ROOT)
 
     assert str(raised.value) == f"python_runtime: {version!r} is not one of 3.13, 3.12"
 
 
-@pytest.mark.parametrize("option", [option for option in DEFAULTS if option not in CHOICES and option != "_repo_dir"])
+@pytest.mark.parametrize("option", [option for option in DEFAULTS if option not in CHOICES])
 @pytest.mark.parametrize(
     ("value", "reason"),
     [(True, hook.YAML_BOOLEAN_HINT), (False, hook.YAML_BOOLEAN_HINT), (None, hook.YAML_NULL_HINT)],
@@ -258,7 +258,7 @@ def test_given_a_yaml_boolean_or_null_for_a_free_text_option_when_validated_then
 ) -> None:
     # "project_name: yes" would otherwise render a service named "True".
     with pytest.raises(hook.OptionError) as raised:
-        hook.validate(options_with(**{option: value}))
+        hook.validate(options_with(**{option: value}), REPO_ROOT)
 
     assert str(raised.value).startswith(f"{option}: ")
     assert reason in str(raised.value)

@@ -124,7 +124,7 @@ def test_given_a_choice_unquoted_in_a_user_config_when_cookiecutter_reads_it_the
     options = options_from_config(tmp_path, f"{option}: {value}")
     # Then the hook receives exactly the text asked for, and accepts it
     assert options[option] == value
-    hook.validate({**options, "_repo_dir": str(REPO_ROOT)})
+    hook.validate(options, REPO_ROOT)
 
 
 def test_given_a_team_config_when_cookiecutter_reads_it_then_no_value_is_dropped(tmp_path: Path) -> None:
@@ -168,7 +168,7 @@ def test_given_a_bad_or_yaml_coerced_value_in_a_user_config_when_validated_then_
     options = options_from_config(tmp_path, line)
 
     with pytest.raises(hook.OptionError) as raised:
-        hook.validate({**options, "_repo_dir": str(REPO_ROOT)})
+        hook.validate(options, REPO_ROOT)
 
     assert str(raised.value).startswith(f"{option}: ")
     assert reason in str(raised.value)
