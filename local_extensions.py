@@ -15,7 +15,6 @@ from jinja2.exceptions import TemplateSyntaxError, UndefinedError
 from jinja2.ext import Extension
 from jinja2.sandbox import SandboxedEnvironment, safe_range
 
-
 # Resolved on import, which cookiecutter does before it changes directory: its _repo_dir may be relative.
 TEMPLATE_DIRECTORY = Path(__file__).resolve().parent
 
