@@ -237,7 +237,7 @@ def main() -> int:
     options = json.loads(r"""{{ cookiecutter | tojson }}""")
     # Not cookiecutter's _repo_dir: that is the path as the user typed it, often relative to a directory this
     # script, run inside the new project, is not in. A JSON string starts with a quote: hence ''', not """.
-    template_directory = Path(json.loads(r'''{{ template_directory | tojson }}'''))
+    template_directory = Path(json.loads(r"""{{ template_directory | tojson }}"""))
     try:
         validate(options, template_directory)
     except OptionError as error:
