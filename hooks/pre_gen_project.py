@@ -236,8 +236,8 @@ def main() -> int:
     forget_rendered_copy()
     options = json.loads(r"""{{ cookiecutter | tojson }}""")
     # Not cookiecutter's _repo_dir: that is the path as the user typed it, often relative to a directory this
-    # script, run inside the new project, is not in. A JSON string starts with a quote: hence ''', not """.
-    template_directory = Path(json.loads(r"""{{ template_directory | tojson }}"""))
+    # script, run inside the new project, is not in. The spaces keep the JSON string's quotes apart from the literal's.
+    template_directory = Path(json.loads(r""" {{ template_directory | tojson }} """))
     try:
         validate(options, template_directory)
     except OptionError as error:
