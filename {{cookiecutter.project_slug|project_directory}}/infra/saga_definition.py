@@ -111,6 +111,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.check and stale:
         print(out_of_date([path.relative_to(args.root) for path in stale]), file=sys.stderr)
         return 1
+    if stale:
+        print("wrote " + ", ".join(path.relative_to(args.root).as_posix() for path in stale))
+    else:
+        print(f"{ASL_PATH.as_posix()} and {README_PATH.as_posix()} are up to date with infra/saga_steps.py")
     # Right after editing the step list is when the action functions are missing or left over: say so now,
     # once, rather than through every test that synthesizes the app.
     try:
