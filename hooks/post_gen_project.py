@@ -16,6 +16,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+# The embedded AWS, kept once in the template (embedded-aws/), is copied into every service here, without its tests
+# and build leftovers: the service's own tests exercise it as the service uses it.
+EMBEDDED_AWS = "embedded-aws"
+VENDORED_EMBEDDED_AWS = Path("vendor") / EMBEDDED_AWS
+NOT_VENDORED = shutil.ignore_patterns("tests", "__pycache__", "*.egg-info", "build", ".*")
+
 # Files that exist only for one value of an option: {option: {value that keeps them: [paths]}}.
 OPTIONAL_FILES = {
     "workflow_type": {
@@ -34,6 +40,16 @@ def files_to_remove(options: dict[str, str]) -> list[Path]:
             if options[option] != value:
                 paths.extend(Path(template.format(**options)) for template in templates)
     return paths
+
+
+def vendor_embedded_aws(template_directory: Path, project: Path) -> Path:
+    """Copy the template's embedded AWS package into ``project``/vendor/embedded-aws; returns the copy's directory.
+
+    Raises FileExistsError if the project already has one (cookiecutter renders into a new directory).
+    """
+    target = project / VENDORED_EMBEDDED_AWS
+    shutil.copytree(template_directory / EMBEDDED_AWS, target, ignore=NOT_VENDORED)
+    return target
 
 
 def next_steps(project: Path) -> str:
@@ -58,6 +74,9 @@ def main() -> int:
         script.unlink(missing_ok=True)
     options = json.loads(r"""{{ cookiecutter | tojson }}""")
     project = Path.cwd()
+    # Not cookiecutter's _repo_dir, which may be relative to a directory this script is not in (see pre_gen_project).
+    template_directory = Path(json.loads(r""" {{ template_directory | tojson }} """))
+    vendor_embedded_aws(template_directory, project)
     for path in files_to_remove(options):
         target = project / path
         if target.is_dir():

@@ -1,8 +1,8 @@
 """Reading a synthesized cloud assembly (cdk.out): its stack's name, template and resources.
 
 Deploying it is the generated project's own business: each combination's smoke run (``make local``) creates
-the stack in moto's CloudFormation with the project's ``local/deploy.py`` and runs orders through it. moto
-skips (with a warning) API Gateway stages, models and validators, alarms and queue policies, and it ignores
+the stack in moto's CloudFormation with the embedded AWS (``embedded_aws.engine.deploy``) and runs orders through
+it. moto skips (with a warning) API Gateway stages, models and validators, alarms and queue policies, and it ignores
 DefinitionSubstitutions, StateMachineType, TTL, layers and tracing; tests/test_render_matrix.py asserts
 those on the template instead.
 """

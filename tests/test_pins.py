@@ -79,3 +79,13 @@ def test_given_the_generated_makefile_and_readme_then_they_name_the_cdk_cli_the_
     assert lock["packages"]["node_modules/aws-cdk"]["version"] == tested
     assert makefile_pins == [tested]
     assert readme_pins == {tested}
+
+
+def test_given_the_embedded_aws_package_then_it_pins_what_requirements_txt_pins() -> None:
+    # Given the embedded AWS's own dependencies (it patches their internals, so it pins exact versions)
+    pyproject = tomllib.loads((REPO_ROOT / "embedded-aws" / "pyproject.toml").read_text())
+    dependencies = pins(pyproject["project"]["dependencies"])
+
+    # Then each is the version and extras the template is tested with
+    template = pins(requirements_txt())
+    assert dependencies == {name: template[name] for name in dependencies}

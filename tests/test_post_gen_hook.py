@@ -79,3 +79,28 @@ def test_given_a_render_then_no_rendered_hook_is_left_in_the_temporary_directory
     render_cli(tmp_path / "out", cookiecutter_config, options, env={"TMPDIR": str(temporary)})
     # Then cookiecutter's rendered copies of the hooks, which hold every option value, are gone
     assert list(temporary.iterdir()) == []
+
+
+def _files(directory: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(directory).as_posix(): path.read_bytes()
+        for path in directory.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts and ".egg-info" not in path.as_posix()
+    }
+
+
+def test_given_a_project_when_vendored_then_it_holds_the_embedded_aws_package_as_kept_in_the_template_without_tests(
+    tmp_path: Path,
+) -> None:
+    # Given the template's embedded AWS package, tests included
+    source = REPO_ROOT / "embedded-aws"
+    assert any(name.startswith("tests/") for name in _files(source))
+
+    # When vendored into a new project
+    copy = hook.vendor_embedded_aws(REPO_ROOT, tmp_path)
+
+    # Then the copy is the package byte for byte, its pyproject and README with it, and no tests
+    expected = {name: content for name, content in _files(source).items() if not name.startswith("tests/")}
+    assert copy == tmp_path / "vendor" / "embedded-aws"
+    assert _files(copy) == expected
+    assert {"pyproject.toml", "README.md", "src/embedded_aws/engine/runtime.py"} <= set(expected)

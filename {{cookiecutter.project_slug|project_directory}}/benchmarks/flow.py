@@ -20,6 +20,7 @@ import contextlib  # noqa: E402
 import os  # noqa: E402
 import resource  # noqa: E402
 import sys  # noqa: E402
+import tempfile  # noqa: E402
 import tracemalloc  # noqa: E402
 import uuid  # noqa: E402
 import warnings  # noqa: E402
@@ -30,14 +31,15 @@ from pathlib import Path  # noqa: E402
 from typing import TYPE_CHECKING, Any  # noqa: E402
 
 import boto3  # noqa: E402
+from embedded_aws.server import quiet_logs, use_offline_environment  # noqa: E402
 
 from infra.saga_steps import SAGA_STEPS  # noqa: E402
 from infra.settings import SETTINGS  # noqa: E402
-from local.server import quiet_logs, use_offline_environment  # noqa: E402
 
 if TYPE_CHECKING:
-    from local.api import LocalApi
-    from local.runtime import EmbeddedAws
+    from embedded_aws.services.apigateway import LocalApi
+
+    from local.aws import ServiceOnEmbeddedAws
 
 # A valid POST body; keep it in step with the request model in src/<package>/models.py.
 BODY: dict[str, Any] = {"customer_id": "c-1", "items": [{"sku": "sku-1", "quantity": 2}]}
@@ -79,7 +81,7 @@ class Figure:
 class Flow:
     """Orders through the deployed API and the whole asynchronous flow behind it."""
 
-    def __init__(self, aws: "EmbeddedAws", api: "LocalApi") -> None:
+    def __init__(self, aws: "ServiceOnEmbeddedAws", api: "LocalApi") -> None:
         self.aws = aws
         self.api = api
 
@@ -199,11 +201,18 @@ def main(argv: list[str] | None = None) -> int:
     # Powertools prints its metric lines to stdout (every 100 values even when metrics are disabled): the table
     # is printed once the runs are over, and everything the handlers print meanwhile is dropped.
     warnings.filterwarnings("ignore", message="No application metrics to publish")
-    from local.api import LocalApi
-    from local.runtime import EmbeddedAws
+    from embedded_aws.engine.deploy import synthesize
+    from embedded_aws.services.apigateway import LocalApi
+
+    from local.aws import PROJECT_ROOT, ServiceOnEmbeddedAws
 
     progress("Synthesizing and deploying into the embedded AWS ...")
-    with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull), EmbeddedAws() as aws:
+    with (
+        open(os.devnull, "w") as devnull,
+        contextlib.redirect_stdout(devnull),
+        tempfile.TemporaryDirectory() as outdir,
+        ServiceOnEmbeddedAws(synthesize(PROJECT_ROOT, Path(outdir))) as aws,
+    ):
         quiet_logs(SETTINGS.service_name)  # the handlers' loggers exist now
         deployed, deployed_rss = since_process_start(), peak_rss_mib()
         flow = Flow(aws, LocalApi(aws))

@@ -23,18 +23,20 @@ import json  # noqa: E402
 import logging  # noqa: E402
 import re  # noqa: E402
 import sys  # noqa: E402
+import tempfile  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
+from embedded_aws.engine.deploy import SynthFailed, synthesize  # noqa: E402
+from embedded_aws.server import quiet_logs, use_offline_environment  # noqa: E402
+
 from infra.saga_asl import STEP_OUTCOME_UNKNOWN  # noqa: E402
 from infra.saga_model import SagaStep, pascal  # noqa: E402
 from infra.saga_steps import SAGA_STEPS  # noqa: E402
 from infra.settings import SETTINGS  # noqa: E402
-from local.deploy import SynthFailed  # noqa: E402
 from local.provider import Effect, ProviderFault  # noqa: E402
-from local.server import quiet_logs, use_offline_environment  # noqa: E402
 
 # A valid POST body; keep it in step with the request model in src/<package>/models.py.
 SAMPLE_BODY: dict[str, Any] = {"customer_id": "c-1", "items": [{"sku": "sku-1", "quantity": 2}]}
@@ -501,8 +503,9 @@ def tour(assembly: Path | None) -> int:
         raise TourStopped(f"{assembly} is not a cloud assembly (it has no manifest.json): `make synth` writes one")
     use_offline_environment(SETTINGS.aws_region)
     quiet_logs(SETTINGS.service_name)
-    from local.api import LocalApi
-    from local.runtime import EmbeddedAws
+    from embedded_aws.services.apigateway import LocalApi
+
+    from local.aws import PROJECT_ROOT, ServiceOnEmbeddedAws
 
     steps = " -> ".join(
         step.name + (f" (undo: {step.compensation})" if step.compensation else "") for step in SAGA_STEPS
@@ -512,8 +515,10 @@ def tour(assembly: Path | None) -> int:
         out("Synthesizing the CDK app and deploying its CloudFormation template into moto ...")
     else:
         out(f"Deploying the CloudFormation template of the cloud assembly in {assembly} into moto ...")
-    # Without an assembly, the embedded AWS synthesizes the app into a temporary directory of its own.
-    with EmbeddedAws(assembly.resolve() if assembly else None) as aws:
+    with (
+        tempfile.TemporaryDirectory() as outdir,
+        ServiceOnEmbeddedAws(assembly.resolve() if assembly else synthesize(PROJECT_ROOT, Path(outdir))) as aws,
+    ):
         quiet_logs(SETTINGS.service_name)
         out(f"Ready in {time.perf_counter() - STARTED:.1f} s: {len(aws.lambdas.functions)} functions, real handlers.")
         guide = Tour(aws, LocalApi(aws))

@@ -1,8 +1,8 @@
 """A fake external provider for the embedded AWS: effects kept by idempotency key, undone by key, armed faults.
 
-Local only, never deployed: ``EmbeddedAws`` installs one with the service's ``providers.use``, so every saga
-action's provider call lands here, in the tests, the demo and the soak. It keeps the contract the service's
-providers module states for every real provider:
+Local only, never deployed: ``ServiceOnEmbeddedAws`` (local/aws.py) installs one with the service's
+``providers.use``, so every saga action's provider call lands here, in the tests, the demo and the soak. It keeps
+the contract the service's providers module states for every real provider:
 
 - ``perform`` applies one effect per idempotency key; the same key again answers as before;
 - ``undo`` by a key undoes its effect, answers ``{"undone": None}`` when there was none, and is final: an
@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from embedded_aws.services.awslambda import InvocationTimedOut
+
 from infra.settings import SETTINGS
-from local.lambdas import InvocationTimedOut
 
 
 class ProviderFault(StrEnum):

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from embedded_aws.engine.offline import use_fake_aws_account
 from hypothesis import settings
 
 from infra.settings import SETTINGS
-from local.offline import use_fake_aws_account
 from local.provider import FakeProvider, installed
 
 use_fake_aws_account(SETTINGS.aws_region)

@@ -10,12 +10,13 @@ from typing import Any
 
 import boto3
 import pytest
+from embedded_aws.engine.deploy import DeployedStack, deploy
+from embedded_aws.engine.faults import FaultInjector
+from embedded_aws.services.awslambda import LambdaRuntime
 from moto import mock_aws
 
 from infra.settings import SETTINGS
-from local.deploy import DeployedStack, deploy
-from local.faults import FaultInjector
-from local.lambdas import LambdaRuntime
+from local.aws import saga_action_or_handler
 from tests.integration.support import VALID_BODY, new_key, outbox_records_for, post
 
 
@@ -28,7 +29,7 @@ def stack(assembly: Path) -> Iterator[DeployedStack]:
 @pytest.fixture(scope="package")
 def functions(stack: DeployedStack) -> LambdaRuntime:
     """Every deployed function, run in this process with its deployed configuration (no faults armed here)."""
-    return LambdaRuntime(FaultInjector())
+    return LambdaRuntime(FaultInjector(), saga_action_or_handler)
 
 
 @pytest.fixture(scope="package")

@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
-
-from local.deploy import DeployedStack
-from local.events import rest_api_event
-from local.lambdas import LocalFunction
+from embedded_aws.engine.deploy import DeployedStack
+from embedded_aws.services.awslambda import LocalFunction
+from embedded_aws.services.events import rest_api_event
 
 COLLECTION = "/{{ cookiecutter.domain_plural | kebab }}"
 VALID_BODY = {"customer_id": "c-1", "items": [{"sku": "sku-1", "quantity": 2}]}

@@ -3,8 +3,8 @@
 from typing import Any
 
 import pytest
+from embedded_aws.services.awslambda import LambdaRuntime
 
-from local.lambdas import LambdaRuntime
 from tests.integration.support import VALID_BODY, get, item_counts, new_key, post
 
 

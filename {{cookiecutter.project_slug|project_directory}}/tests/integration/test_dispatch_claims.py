@@ -5,10 +5,10 @@ from typing import Any
 
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+from embedded_aws.engine.deploy import DeployedStack
+from embedded_aws.services.awslambda import LambdaRuntime
+from embedded_aws.services.events import stream_event
 
-from local.deploy import DeployedStack
-from local.events import stream_event
-from local.lambdas import LambdaRuntime
 from tests.integration.support import executions_named
 
 

@@ -4,10 +4,10 @@ import copy
 from typing import Any
 
 import pytest
+from embedded_aws.engine.deploy import DeployedStack
+from embedded_aws.services.awslambda import LambdaRuntime
+from embedded_aws.services.events import stream_event
 
-from local.deploy import DeployedStack
-from local.events import stream_event
-from local.lambdas import LambdaRuntime
 from tests.integration.support import executions_named, outbox_records_for
 
 

@@ -3,9 +3,9 @@
 from typing import Any
 
 import pytest
+from embedded_aws.services.awslambda import LambdaRuntime
 
 from infra.saga_steps import SAGA_STEPS
-from local.lambdas import LambdaRuntime
 from local.provider import FakeProvider, ProviderFault
 from tests.integration.support import VALID_BODY, get, new_key, post
 

@@ -9,26 +9,26 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from embedded_aws.services.awslambda import Invocation
 
-from local.lambdas import Invocation
-from local.runtime import EmbeddedAws
+from local.aws import ServiceOnEmbeddedAws
 from tests.local.support import Client, Invoked
 
 
 # Package scope ends with this directory's tests, so the moto mock does not outlive them into another suite.
 @pytest.fixture(scope="package")
-def aws(assembly: Path) -> Iterator[EmbeddedAws]:
-    with EmbeddedAws(assembly) as embedded:
+def aws(assembly: Path) -> Iterator[ServiceOnEmbeddedAws]:
+    with ServiceOnEmbeddedAws(assembly) as embedded:
         yield embedded
 
 
 @pytest.fixture(scope="package")
-def client(aws: EmbeddedAws) -> Client:
+def client(aws: ServiceOnEmbeddedAws) -> Client:
     return Client(aws)
 
 
 @pytest.fixture
-def settled(aws: EmbeddedAws) -> Iterator[None]:
+def settled(aws: ServiceOnEmbeddedAws) -> Iterator[None]:
     """Nothing in flight and no fault armed, at a function or the provider, before and after the test (use with
     pytest.mark.usefixtures)."""
     aws.faults.clear()
@@ -41,7 +41,7 @@ def settled(aws: EmbeddedAws) -> Iterator[None]:
 
 
 @pytest.fixture
-def invoked(aws: EmbeddedAws, monkeypatch: pytest.MonkeyPatch) -> list[Invoked]:
+def invoked(aws: ServiceOnEmbeddedAws, monkeypatch: pytest.MonkeyPatch) -> list[Invoked]:
     """Every invocation during the test, with its outcome.
 
     Counting effects across executions needs this: the emulation gives a duplicate EXPRESS execution the

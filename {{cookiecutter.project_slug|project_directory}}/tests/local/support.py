@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from embedded_aws.services.apigateway import LOCAL_CALLER_HEADER, ApiResponse, LocalApi
+from embedded_aws.services.awslambda import Invocation
 
 from infra.saga_definition import ASL_PATH
 from infra.saga_model import SagaStep, pascal, retriable_steps
 from infra.saga_steps import SAGA_STEPS
 from infra.settings import SETTINGS
-from local.api import LOCAL_CALLER_HEADER, ApiResponse, LocalApi
-from local.lambdas import Invocation
-from local.runtime import EmbeddedAws
+from local.aws import ServiceOnEmbeddedAws
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 COLLECTION = SETTINGS.route
@@ -40,7 +40,7 @@ def new_key() -> str:
 class Client:
     """A client of the service's REST API, answered locally by the deployed routes and functions."""
 
-    def __init__(self, aws: EmbeddedAws) -> None:
+    def __init__(self, aws: ServiceOnEmbeddedAws) -> None:
         self._api = LocalApi(aws)
 
     def post(
@@ -82,7 +82,7 @@ class Client:
 # -- what the flow left behind -------------------------------------------------------------------------------
 
 
-def outbox_events(aws: EmbeddedAws, entity_id: str) -> list[dict[str, Any]]:
+def outbox_events(aws: ServiceOnEmbeddedAws, entity_id: str) -> list[dict[str, Any]]:
     """The outbox rows of one entity (exactly one, when all is well)."""
     dynamodb = boto3.client("dynamodb")
     items = dynamodb.scan(
@@ -93,18 +93,18 @@ def outbox_events(aws: EmbeddedAws, entity_id: str) -> list[dict[str, Any]]:
     return [{name: next(iter(value.values())) for name, value in item.items()} for item in items]
 
 
-def event_id_of(aws: EmbeddedAws, entity_id: str) -> str:
+def event_id_of(aws: ServiceOnEmbeddedAws, entity_id: str) -> str:
     (event,) = outbox_events(aws, entity_id)
     return str(event["event_id"])
 
 
-def executions_of(aws: EmbeddedAws, entity_id: str) -> list[dict[str, Any]]:
+def executions_of(aws: ServiceOnEmbeddedAws, entity_id: str) -> list[dict[str, Any]]:
     """Every execution started for the entity's outbox event (executions are named after the event id)."""
     event_id = event_id_of(aws, entity_id)
     return [execution for execution in aws.executions() if execution["name"] == event_id]
 
 
-def only_execution(aws: EmbeddedAws, entity_id: str) -> dict[str, Any]:
+def only_execution(aws: ServiceOnEmbeddedAws, entity_id: str) -> dict[str, Any]:
     executions = executions_of(aws, entity_id)
     assert len(executions) == 1, executions
     return executions[0]
@@ -131,11 +131,11 @@ def item_counts() -> dict[str, int]:
     }
 
 
-def idempotency_table(aws: EmbeddedAws) -> str:
+def idempotency_table(aws: ServiceOnEmbeddedAws) -> str:
     return str(aws.lambdas.function(CREATE_HANDLER).environment["IDEMPOTENCY_TABLE_NAME"])
 
 
-def live_idempotency_records(aws: EmbeddedAws) -> int:
+def live_idempotency_records(aws: ServiceOnEmbeddedAws) -> int:
     """Idempotency records that have not expired by the emulation's clock (Powertools' ``expiration``, epoch s)."""
     dynamodb = boto3.client("dynamodb")
     pages = dynamodb.get_paginator("scan").paginate(
@@ -147,7 +147,7 @@ def live_idempotency_records(aws: EmbeddedAws) -> int:
     return sum(page["Count"] for page in pages)
 
 
-def stream_sequence_numbers(aws: EmbeddedAws) -> dict[str, str]:
+def stream_sequence_numbers(aws: ServiceOnEmbeddedAws) -> dict[str, str]:
     """The outbox stream's INSERT records: sequence number by entity id."""
     streams = boto3.client("dynamodbstreams")
     (poller,) = aws.pollers
@@ -175,7 +175,7 @@ class Invoked:
     outcome: Invocation
 
 
-def action_outcomes(aws: EmbeddedAws, invoked: list[Invoked], action: str, entity_id: str) -> list[str]:
+def action_outcomes(aws: ServiceOnEmbeddedAws, invoked: list[Invoked], action: str, entity_id: str) -> list[str]:
     """What each successful invocation of a saga action for the entity reported: recorded / already recorded."""
     function_name = aws.function_name(action)
     return [
@@ -185,7 +185,7 @@ def action_outcomes(aws: EmbeddedAws, invoked: list[Invoked], action: str, entit
     ]
 
 
-def queue_bodies(aws: EmbeddedAws, output_name: str) -> list[dict[str, Any]]:
+def queue_bodies(aws: ServiceOnEmbeddedAws, output_name: str) -> list[dict[str, Any]]:
     return [json.loads(message["Body"]) for message in aws.queue_messages(output_name)]
 
 
@@ -266,7 +266,7 @@ class RelayMapping:
     on_failure: bool
 
 
-def relay_mapping(aws: EmbeddedAws) -> RelayMapping:
+def relay_mapping(aws: ServiceOnEmbeddedAws) -> RelayMapping:
     (resource,) = aws.stack.resources_of_type("AWS::Lambda::EventSourceMapping").values()
     properties = resource["Properties"]
     return RelayMapping(

@@ -1,12 +1,12 @@
 """`make local`'s tour is a smoke run: it notes whatever the service does unexpectedly, then fails naming it."""
 
 import pytest
+from embedded_aws.services.apigateway import LocalApi
 
 from infra.saga_steps import SAGA_STEPS
 from infra.settings import SETTINGS
-from local.api import LocalApi
+from local.aws import ServiceOnEmbeddedAws
 from local.demo import INDENT, Tour, TourFailed, counted, failure_step
-from local.runtime import EmbeddedAws
 from tests.local.support import attempts_until_caught, new_key
 
 pytestmark = pytest.mark.usefixtures("settled")
@@ -25,7 +25,7 @@ def printed(capsys: pytest.CaptureFixture[str], label: str) -> list[str]:
     return [line.removeprefix(prefix) for line in capsys.readouterr().out.splitlines() if line.startswith(prefix)]
 
 
-def test_the_tour_sees_nothing_unexpected_in_the_service_as_generated(aws: EmbeddedAws) -> None:
+def test_the_tour_sees_nothing_unexpected_in_the_service_as_generated(aws: ServiceOnEmbeddedAws) -> None:
     # Given the tour on the embedded AWS, with keys of its own
     tour = Tour(aws, LocalApi(aws))
     key, failing_key = new_key(), new_key()
@@ -40,7 +40,7 @@ def test_the_tour_sees_nothing_unexpected_in_the_service_as_generated(aws: Embed
     tour.check()
 
 
-def test_a_tour_that_sees_a_new_entity_fail_names_it_and_fails(aws: EmbeddedAws) -> None:
+def test_a_tour_that_sees_a_new_entity_fail_names_it_and_fails(aws: ServiceOnEmbeddedAws) -> None:
     # Given the tour, and the first step refusing its next invocation
     tour = Tour(aws, LocalApi(aws))
     aws.arm_fault(SAGA_STEPS[0].name, "business_error", 1, "Sabotaged")
@@ -56,7 +56,7 @@ def test_a_tour_that_sees_a_new_entity_fail_names_it_and_fails(aws: EmbeddedAws)
 
 @retried
 def test_a_payment_whose_answer_is_lost_once_completes_with_one_standing_charge(
-    aws: EmbeddedAws, capsys: pytest.CaptureFixture[str]
+    aws: ServiceOnEmbeddedAws, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given the tour
     tour = Tour(aws, LocalApi(aws))
@@ -74,7 +74,7 @@ def test_a_payment_whose_answer_is_lost_once_completes_with_one_standing_charge(
 
 @refundable
 def test_a_payment_whose_answer_never_arrives_is_refunded_by_its_key(
-    aws: EmbeddedAws, capsys: pytest.CaptureFixture[str]
+    aws: ServiceOnEmbeddedAws, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given the tour
     tour = Tour(aws, LocalApi(aws))
@@ -96,7 +96,7 @@ def test_a_payment_whose_answer_never_arrives_is_refunded_by_its_key(
 
 @pytest.mark.skipif(bool(PAYMENT.compensation), reason="a compensatable step: the tour shows the refund")
 def test_without_a_compensation_the_tour_says_why_it_shows_no_refund_and_runs_no_order(
-    aws: EmbeddedAws, capsys: pytest.CaptureFixture[str]
+    aws: ServiceOnEmbeddedAws, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given the tour, and a step list with no compensation at all
     tour = Tour(aws, LocalApi(aws))
@@ -112,7 +112,7 @@ def test_without_a_compensation_the_tour_says_why_it_shows_no_refund_and_runs_no
 
 @refundable
 def test_a_tour_that_sees_a_charge_left_standing_names_it_and_fails(
-    aws: EmbeddedAws, monkeypatch: pytest.MonkeyPatch
+    aws: ServiceOnEmbeddedAws, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given the tour, and a provider whose undo answers "nothing to undo" but keeps every effect
     tour = Tour(aws, LocalApi(aws))

@@ -5,7 +5,7 @@ import pytest
 from infra.saga_model import SagaStep
 from infra.saga_steps import SAGA_STEPS
 from infra.settings import SETTINGS
-from local.runtime import EmbeddedAws
+from local.aws import ServiceOnEmbeddedAws
 from tests.local.support import (
     COMPENSATABLE,
     PIVOTAL,
@@ -29,7 +29,7 @@ only_express = pytest.mark.skipif(
 
 
 def test_a_duplicate_start_of_a_finished_saga_has_no_second_effect(
-    aws: EmbeddedAws, client: Client, invoked: list[Invoked]
+    aws: ServiceOnEmbeddedAws, client: Client, invoked: list[Invoked]
 ) -> None:
     # Given a completed saga
     entity_id = client.create()
@@ -58,7 +58,7 @@ def test_a_duplicate_start_of_a_finished_saga_has_no_second_effect(
 
 @only_express
 def test_a_duplicate_express_execution_running_alongside_has_no_second_effect(
-    aws: EmbeddedAws, client: Client, invoked: list[Invoked]
+    aws: ServiceOnEmbeddedAws, client: Client, invoked: list[Invoked]
 ) -> None:
     # Given an accepted request whose saga was just started
     entity_id = client.create()
@@ -79,7 +79,7 @@ def test_a_duplicate_express_execution_running_alongside_has_no_second_effect(
 
 @only_express
 def test_a_duplicate_express_execution_of_a_failed_saga_changes_nothing(
-    aws: EmbeddedAws, client: Client, invoked: list[Invoked]
+    aws: ServiceOnEmbeddedAws, client: Client, invoked: list[Invoked]
 ) -> None:
     # Given a saga that failed at its last step that can fail it, and was compensated
     failing = PIVOTAL[-1]
@@ -110,7 +110,7 @@ def test_a_duplicate_express_execution_of_a_failed_saga_changes_nothing(
 
 @pytest.mark.parametrize("step", SAGA_STEPS, ids=lambda step: step.name)
 def test_a_crash_after_a_step_took_effect_is_retried_without_a_second_effect(
-    aws: EmbeddedAws, client: Client, step: SagaStep
+    aws: ServiceOnEmbeddedAws, client: Client, step: SagaStep
 ) -> None:
     # Given a step whose function will crash once, after its effect happened
     aws.arm_fault(step.name, "crash_after")
@@ -132,7 +132,7 @@ def test_a_crash_after_a_step_took_effect_is_retried_without_a_second_effect(
 @pytest.mark.skipif(not COMPENSATABLE, reason="no compensatable step: nothing is ever compensated")
 @pytest.mark.parametrize("step", COMPENSATABLE, ids=lambda step: str(step.compensation))
 def test_a_crash_after_a_compensation_took_effect_is_retried_without_a_second_effect(
-    aws: EmbeddedAws, client: Client, step: SagaStep
+    aws: ServiceOnEmbeddedAws, client: Client, step: SagaStep
 ) -> None:
     # Given a saga that will fail at its last compensatable step, and a compensation that crashes after its effect
     assert step.compensation is not None
@@ -153,7 +153,7 @@ def test_a_crash_after_a_compensation_took_effect_is_retried_without_a_second_ef
 
 @pytest.mark.parametrize("step", list(dict.fromkeys([PIVOTAL[0], PIVOTAL[-1]])), ids=lambda step: step.name)
 def test_a_transient_lambda_error_is_retried_and_the_saga_completes(
-    aws: EmbeddedAws, client: Client, step: SagaStep
+    aws: ServiceOnEmbeddedAws, client: Client, step: SagaStep
 ) -> None:
     # Given a step whose invoke the Lambda service fails once
     aws.arm_fault(step.name, "transient")

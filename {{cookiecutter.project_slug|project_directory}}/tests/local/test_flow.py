@@ -6,7 +6,7 @@ import pytest
 
 from infra.saga_asl import MARK_COMPLETED
 from infra.saga_steps import SAGA_STEPS
-from local.runtime import EmbeddedAws
+from local.aws import ServiceOnEmbeddedAws
 from tests.local.support import (
     VALID_BODY,
     Client,
@@ -23,7 +23,7 @@ from tests.local.support import (
 pytestmark = pytest.mark.usefixtures("settled")
 
 
-def test_an_accepted_request_runs_every_step_in_order_to_completed(aws: EmbeddedAws, client: Client) -> None:
+def test_an_accepted_request_runs_every_step_in_order_to_completed(aws: ServiceOnEmbeddedAws, client: Client) -> None:
     # Given a new request accepted by the API
     response = client.post(VALID_BODY, new_key())
     assert response.status_code == 201
@@ -46,7 +46,7 @@ def test_an_accepted_request_runs_every_step_in_order_to_completed(aws: Embedded
 
 
 def test_a_replayed_request_gets_the_same_answer_and_one_entity_and_one_execution(
-    aws: EmbeddedAws, client: Client
+    aws: ServiceOnEmbeddedAws, client: Client
 ) -> None:
     # Given an accepted request whose saga has run
     key = new_key()
@@ -77,7 +77,7 @@ REJECTED_REQUESTS: dict[str, tuple[Any, str | None]] = {
 
 @pytest.mark.parametrize(("body", "key"), REJECTED_REQUESTS.values(), ids=REJECTED_REQUESTS.keys())
 def test_a_rejected_request_writes_nothing_anywhere(
-    aws: EmbeddedAws, client: Client, body: Any, key: str | None
+    aws: ServiceOnEmbeddedAws, client: Client, body: Any, key: str | None
 ) -> None:
     # Given a settled system
     stored, executions = table_contents(), len(aws.executions())
@@ -91,7 +91,9 @@ def test_a_rejected_request_writes_nothing_anywhere(
     assert len(aws.executions()) == executions
 
 
-def test_the_same_key_with_another_body_is_refused_and_writes_nothing(aws: EmbeddedAws, client: Client) -> None:
+def test_the_same_key_with_another_body_is_refused_and_writes_nothing(
+    aws: ServiceOnEmbeddedAws, client: Client
+) -> None:
     # Given an accepted request whose saga has run
     key = new_key()
     first = client.post(VALID_BODY, key)

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from local.runtime import EmbeddedAws
+from local.aws import ServiceOnEmbeddedAws
 from tests.local.support import COLLECTION, VALID_BODY, Client, item_counts, new_key
 
 pytestmark = pytest.mark.usefixtures("settled")
@@ -106,7 +106,7 @@ hostile_requests = st.one_of(
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(request=hostile_requests)
 def test_a_hostile_request_gets_a_clear_4xx_and_writes_nothing(
-    aws: EmbeddedAws, client: Client, request: tuple[list[str], str, str]
+    aws: ServiceOnEmbeddedAws, client: Client, request: tuple[list[str], str, str]
 ) -> None:
     # Given the tables as they are
     keys, body, content_type = request

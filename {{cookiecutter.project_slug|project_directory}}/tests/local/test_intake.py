@@ -4,10 +4,10 @@ Each test is one request a client may send, answered by the deployed routes and 
 """
 
 import pytest
+from embedded_aws.services.apigateway import LOCAL_CALLER_ARN, STAGE
 
 from infra.settings import SETTINGS
-from local.api import LOCAL_CALLER_ARN, STAGE
-from local.runtime import EmbeddedAws
+from local.aws import ServiceOnEmbeddedAws
 from tests.local.support import COLLECTION, VALID_BODY, Client, new_key, table_contents
 
 pytestmark = pytest.mark.usefixtures("settled")
@@ -79,7 +79,7 @@ def test_a_json_media_type_in_any_case_or_with_parameters_creates_the_entity(cli
 
 
 def test_two_different_idempotency_keys_in_one_request_are_refused_and_write_nothing(
-    aws: EmbeddedAws, client: Client
+    aws: ServiceOnEmbeddedAws, client: Client
 ) -> None:
     # Given a request with two Idempotency-Key header lines of different values
     before = table_contents()

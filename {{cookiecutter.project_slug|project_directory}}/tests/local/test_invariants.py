@@ -43,6 +43,10 @@ from unittest.mock import patch
 
 import boto3
 import pytest
+from embedded_aws.engine.faults import FaultKind
+from embedded_aws.services.apigateway import ApiResponse
+from embedded_aws.services.awslambda import Invocation
+from embedded_aws.services.streams import STREAM_RETENTION_SECONDS
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
@@ -51,12 +55,8 @@ from infra.saga_asl import STEP_OUTCOME_UNKNOWN
 from infra.saga_model import SagaStep, retriable_steps
 from infra.saga_steps import SAGA_STEPS
 from infra.settings import SETTINGS
-from local.api import ApiResponse
-from local.faults import FaultKind
-from local.lambdas import Invocation
+from local.aws import ServiceOnEmbeddedAws
 from local.provider import Effect, ProviderFault
-from local.runtime import EmbeddedAws
-from local.streams import STREAM_RETENTION_SECONDS
 from tests.conftest import HYPOTHESIS_PROFILE, SCENARIOS_BY_PROFILE
 from tests.local.support import (
     COMPENSATABLE,
@@ -136,7 +136,7 @@ class Recorder:
     """Every invocation while a scenario runs, by entity id, and the outbox event id and stream sequence number of
     every entity relayed (the stream itself may have dropped the record since: it keeps a day)."""
 
-    def __init__(self, aws: EmbeddedAws) -> None:
+    def __init__(self, aws: ServiceOnEmbeddedAws) -> None:
         self.by_entity: dict[str, list[tuple[str, Invocation]]] = defaultdict(list)
         self.event_ids: dict[str, str] = {}
         self.sequence_numbers: dict[str, int] = {}
@@ -173,7 +173,7 @@ class KeyUse:
 
 
 class FlowScenario(RuleBasedStateMachine):
-    aws: ClassVar[EmbeddedAws]
+    aws: ClassVar[ServiceOnEmbeddedAws]
     client: ClassVar[Client]
     # The entities earlier scenarios accepted: the provider is shared for the session, and so is its ledger.
     accepted_earlier: ClassVar[set[str]] = set()
@@ -497,7 +497,7 @@ class FlowScenario(RuleBasedStateMachine):
             delete_queued(self.aws.stack.outputs[RELAY_FAILURES_QUEUE], ours)
 
 
-def outbox_row_entity(aws: EmbeddedAws, event_id: str) -> str | None:
+def outbox_row_entity(aws: ServiceOnEmbeddedAws, event_id: str) -> str | None:
     """The entity id on the outbox row of this event, None when there is no such row."""
     item = boto3.client("dynamodb").get_item(
         TableName=aws.stack.outputs["OutboxTableName"], Key={"event_id": {"S": event_id}}, ConsistentRead=True
@@ -506,7 +506,7 @@ def outbox_row_entity(aws: EmbeddedAws, event_id: str) -> str | None:
 
 
 def assert_every_saga_ended(
-    aws: EmbeddedAws, entities: dict[str, dict[str, Any]], sequence_numbers: dict[str, int]
+    aws: ServiceOnEmbeddedAws, entities: dict[str, dict[str, Any]], sequence_numbers: dict[str, int]
 ) -> None:
     """Invariant 2: every accepted entity's saga ended, unless the stream delivery of its event was given up.
 
@@ -670,7 +670,7 @@ def delete_queued(queue_url: str, request_ids: set[str]) -> None:
 
 
 @pytest.fixture
-def scenarios_on_the_shared_aws(aws: EmbeddedAws, client: Client) -> None:
+def scenarios_on_the_shared_aws(aws: ServiceOnEmbeddedAws, client: Client) -> None:
     FlowScenario.aws, FlowScenario.client = aws, client
 
 
@@ -691,7 +691,7 @@ TestTheInvariantsHoldWhateverHappens = pytest.mark.usefixtures("scenarios_on_the
 @pytest.mark.skipif(SETTINGS.workflow_type != "EXPRESS", reason="STANDARD runs one execution per event")
 @pytest.mark.skipif(not COMPENSATABLE, reason="no compensatable step: nothing is ever compensated")
 def test_a_duplicate_that_completes_while_the_original_compensates_leaves_no_compensated_completed_entity(
-    aws: EmbeddedAws, client: Client
+    aws: ServiceOnEmbeddedAws, client: Client
 ) -> None:
     """The interleaving the invariants above reach only by chance, forced (it left a COMPLETED entity with its
     compensations applied before failing claimed the saga: infra/saga_asl.py `_claim_failure`)."""
@@ -736,7 +736,7 @@ def test_a_duplicate_that_completes_while_the_original_compensates_leaves_no_com
 @pytest.mark.skipif(SETTINGS.workflow_type != "EXPRESS", reason="STANDARD runs one execution per event")
 @pytest.mark.skipif(len(COMPENSATABLE) < 2, reason="needs a compensatable step after another one")
 def test_a_duplicate_that_fails_behind_the_original_also_compensates_the_steps_the_original_took(
-    aws: EmbeddedAws, client: Client
+    aws: ServiceOnEmbeddedAws, client: Client
 ) -> None:
     """Found by the soak: the duplicate compensated only up to where it failed, so the original's later step (a
     payment) stayed in effect on a FAILED entity."""
@@ -775,7 +775,7 @@ def test_a_duplicate_that_fails_behind_the_original_also_compensates_the_steps_t
 @pytest.mark.skipif(SETTINGS.workflow_type != "EXPRESS", reason="STANDARD runs one execution per event")
 @pytest.mark.skipif(not RETRIABLE, reason="no retriable step: no execution gets past a pivot while the saga is open")
 def test_an_execution_failing_at_the_pivot_after_a_duplicate_passed_it_leaves_the_saga_to_complete(
-    aws: EmbeddedAws, client: Client
+    aws: ServiceOnEmbeddedAws, client: Client
 ) -> None:
     """Found by invariant 7: the original exhausted its retries at the pivot while a duplicate got the provider's
     answer there and notified the customer; the original's claim compensated the order, so FAILED with the

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from infra.settings import SETTINGS
-from local.runtime import EmbeddedAws
+from local.aws import ServiceOnEmbeddedAws
 from tests.local.support import CREATE_HANDLER, VALID_BODY, Client, new_key
 
 pytestmark = pytest.mark.usefixtures("settled")
@@ -39,7 +39,9 @@ def info_logs() -> Iterator[list[str]]:
     logger.setLevel(level)
 
 
-def test_request_bodies_never_reach_the_logs_at_info(aws: EmbeddedAws, client: Client, info_logs: list[str]) -> None:
+def test_request_bodies_never_reach_the_logs_at_info(
+    aws: ServiceOnEmbeddedAws, client: Client, info_logs: list[str]
+) -> None:
     # Given request bodies carrying a value that must stay private
     secret = f"private-{uuid.uuid4()}"
     body = VALID_BODY | {"customer_id": secret}
@@ -58,7 +60,7 @@ def test_request_bodies_never_reach_the_logs_at_info(aws: EmbeddedAws, client: C
 
 
 def test_keys_one_function_appended_never_show_in_another_functions_lines(
-    aws: EmbeddedAws, client: Client, info_logs: list[str]
+    aws: ServiceOnEmbeddedAws, client: Client, info_logs: list[str]
 ) -> None:
     # Given saga actions that appended their action and entity to their log keys (each in its own environment)
     client.create()

@@ -11,8 +11,8 @@ from botocore.exceptions import ClientError
 
 from infra.saga_model import SagaStep
 from infra.settings import SETTINGS
+from local.aws import ServiceOnEmbeddedAws
 from local.provider import ProviderFault
-from local.runtime import EmbeddedAws
 from tests.local.support import (
     COMPENSATABLE,
     PIVOTAL,
@@ -39,7 +39,7 @@ def attempts_of(step: SagaStep, fault: ProviderFault) -> int:
     return attempts_until_caught(step.name, ERROR_SEEN[fault])
 
 
-def standing(aws: EmbeddedAws, entity_id: str) -> dict[str, bool]:
+def standing(aws: ServiceOnEmbeddedAws, entity_id: str) -> dict[str, bool]:
     """Each step the provider saw for this entity: whether its effect stands (applied, not undone)."""
     return {step: effect.standing for step, effect in aws.provider.effects(entity_id).items()}
 
@@ -47,7 +47,7 @@ def standing(aws: EmbeddedAws, entity_id: str) -> dict[str, bool]:
 @pytest.mark.parametrize("fault", [fault for fault in ProviderFault if fault.applies_effect])
 @pytest.mark.parametrize("step", PIVOTAL, ids=lambda step: step.name)
 def test_a_lost_answer_is_retried_with_the_same_key_and_the_saga_completes_with_one_effect(
-    aws: EmbeddedAws, client: Client, step: SagaStep, fault: ProviderFault
+    aws: ServiceOnEmbeddedAws, client: Client, step: SagaStep, fault: ProviderFault
 ) -> None:
     # Given a provider that applies the step's effect and then loses the answer (or answers after the function's
     # timeout), once
@@ -66,7 +66,7 @@ def test_a_lost_answer_is_retried_with_the_same_key_and_the_saga_completes_with_
 @pytest.mark.parametrize("fault", list(ProviderFault))
 @pytest.mark.parametrize("step", COMPENSATABLE, ids=lambda step: step.name)
 def test_a_step_whose_outcome_stays_unknown_is_compensated_by_its_key_with_every_earlier_one(
-    aws: EmbeddedAws, client: Client, step: SagaStep, fault: ProviderFault
+    aws: ServiceOnEmbeddedAws, client: Client, step: SagaStep, fault: ProviderFault
 ) -> None:
     # Given a provider that fails the step on every attempt the state machine allows: the effect applied and the
     # answer lost or too late, or the provider unavailable (no effect)
@@ -111,7 +111,7 @@ def progress_write_throttled_once(monkeypatch: pytest.MonkeyPatch) -> Iterator[l
 
 
 def test_a_throttled_progress_write_after_the_effect_is_retried_and_the_effect_stays_single(
-    aws: EmbeddedAws, client: Client, progress_write_throttled_once: list[str]
+    aws: ServiceOnEmbeddedAws, client: Client, progress_write_throttled_once: list[str]
 ) -> None:
     # Given the first step's own progress write throttled once, after its effect at the provider
     # When an accepted request's saga runs

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from infra.settings import SETTINGS
-from local.runtime import EmbeddedAws
+from local.aws import ServiceOnEmbeddedAws
 from ops.redrive import main, redrive
 from tests.local.support import Client, event_id_of, executions_of, only_execution, outbox_events, relay_mapping
 
@@ -20,7 +20,7 @@ needs_on_failure_queue = pytest.mark.skipif(
 )
 
 
-def given_up_entity(aws: EmbeddedAws, client: Client) -> str:
+def given_up_entity(aws: ServiceOnEmbeddedAws, client: Client) -> str:
     """An accepted entity whose outbox record the stream mapping gave up on after its retries."""
     mapping = relay_mapping(aws)
     if mapping.max_retry_attempts < 0:
@@ -35,7 +35,7 @@ def given_up_entity(aws: EmbeddedAws, client: Client) -> str:
 
 @needs_on_failure_queue
 def test_a_given_up_event_is_redriven_from_the_on_failure_queue_and_a_second_run_starts_nothing(
-    aws: EmbeddedAws, client: Client, capsys: pytest.CaptureFixture[str]
+    aws: ServiceOnEmbeddedAws, client: Client, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given an entity whose outbox record was given up on and reported to the on-failure queue
     entity_id = given_up_entity(aws, client)
@@ -59,7 +59,7 @@ def test_a_given_up_event_is_redriven_from_the_on_failure_queue_and_a_second_run
 
 
 @needs_on_failure_queue
-def test_a_batch_stays_queued_until_the_relay_dispatched_it(aws: EmbeddedAws, client: Client) -> None:
+def test_a_batch_stays_queued_until_the_relay_dispatched_it(aws: ServiceOnEmbeddedAws, client: Client) -> None:
     # Given a given-up entity, and a relay that crashes on the redrive's first invocation
     entity_id = given_up_entity(aws, client)
     aws.arm_fault(RELAY, "crash_before")
@@ -80,7 +80,9 @@ def test_a_batch_stays_queued_until_the_relay_dispatched_it(aws: EmbeddedAws, cl
     assert aws.queue_messages(RELAY_FAILURES_QUEUE) == []
 
 
-def test_a_window_redrive_dispatches_what_was_given_up_and_nothing_twice(aws: EmbeddedAws, client: Client) -> None:
+def test_a_window_redrive_dispatches_what_was_given_up_and_nothing_twice(
+    aws: ServiceOnEmbeddedAws, client: Client
+) -> None:
     # Given a completed entity and, right after it, one whose outbox record was given up on
     completed = client.create()
     aws.settle()

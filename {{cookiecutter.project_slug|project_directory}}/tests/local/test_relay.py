@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from local.runtime import EmbeddedAws
+from local.aws import ServiceOnEmbeddedAws
 from tests.local.support import Client, executions_of, only_execution, relay_mapping, stream_sequence_numbers
 
 pytestmark = pytest.mark.usefixtures("settled")
@@ -13,7 +13,7 @@ RELAY = "outbox_relay"
 RELAY_FAILURES_QUEUE = "RelayFailuresQueueUrl"
 
 
-def test_a_relay_crash_is_retried_and_the_saga_runs_once(aws: EmbeddedAws, client: Client) -> None:
+def test_a_relay_crash_is_retried_and_the_saga_runs_once(aws: ServiceOnEmbeddedAws, client: Client) -> None:
     # Given a relay that crashes on its next invocation
     aws.arm_fault(RELAY, "crash_before")
     (poller,) = aws.pollers
@@ -38,7 +38,7 @@ def halvings_to_isolate_the_first_record(batch_size: int) -> int:
 
 
 def test_a_poison_record_is_isolated_and_sent_to_the_on_failure_destination_while_its_batch_completes(
-    aws: EmbeddedAws, client: Client
+    aws: ServiceOnEmbeddedAws, client: Client
 ) -> None:
     mapping = relay_mapping(aws)
     if mapping.max_retry_attempts < 0:
@@ -86,7 +86,7 @@ def test_a_poison_record_is_isolated_and_sent_to_the_on_failure_destination_whil
     assert mine[0]["DDBStreamBatchInfo"]["streamArn"] == poller.mapping.stream_arn
 
 
-def test_redelivered_stream_records_start_nothing_already_started(aws: EmbeddedAws, client: Client) -> None:
+def test_redelivered_stream_records_start_nothing_already_started(aws: ServiceOnEmbeddedAws, client: Client) -> None:
     # Given accepted requests whose sagas have run
     entity_ids = [client.create() for _ in range(2)]
     aws.settle()

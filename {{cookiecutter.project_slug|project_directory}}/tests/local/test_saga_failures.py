@@ -6,7 +6,7 @@ from infra.saga_asl import MARK_COMPLETED, MARK_FAILED, failure_claim
 from infra.saga_model import SagaStep
 from infra.saga_steps import SAGA_STEPS
 from infra.settings import SETTINGS
-from local.runtime import EmbeddedAws
+from local.aws import ServiceOnEmbeddedAws
 from tests.local.support import (
     PIVOTAL,
     RETRIABLE,
@@ -33,7 +33,7 @@ def business_error_name(step: SagaStep) -> str:
 
 @pytest.mark.parametrize("failing", PIVOTAL, ids=lambda step: step.name)
 def test_a_business_error_compensates_exactly_the_steps_up_to_it_in_reverse_and_fails(
-    aws: EmbeddedAws, client: Client, failing: SagaStep
+    aws: ServiceOnEmbeddedAws, client: Client, failing: SagaStep
 ) -> None:
     # Given a step that will refuse with a business error
     error = business_error_name(failing)
@@ -70,7 +70,7 @@ def test_a_business_error_compensates_exactly_the_steps_up_to_it_in_reverse_and_
 @pytest.mark.skipif(not RETRIABLE, reason="no retriable step (a step without compensation after the last one with)")
 @pytest.mark.parametrize("failing", RETRIABLE, ids=lambda step: step.name)
 def test_a_retriable_step_that_keeps_failing_is_recorded_and_the_saga_still_completes(
-    aws: EmbeddedAws, client: Client, failing: SagaStep
+    aws: ServiceOnEmbeddedAws, client: Client, failing: SagaStep
 ) -> None:
     # Given a retriable step that fails on every attempt the state machine's Retry allows
     error = business_error_name(failing)

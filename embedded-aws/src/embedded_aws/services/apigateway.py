@@ -26,9 +26,9 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote
 
-from local.deploy import DeployedStack
-from local.events import HeaderLines, header_lines, rest_api_event
-from local.lambdas import Invocation, LambdaServiceException
+from embedded_aws.engine.deploy import DeployedStack
+from embedded_aws.services.awslambda import Invocation, LambdaServiceException
+from embedded_aws.services.events import HeaderLines, header_lines, rest_api_event
 
 STAGE = "prod"
 ACCOUNT_ID = "123456789012"  # moto's default account, which the embedded AWS deploys into
@@ -40,7 +40,7 @@ Query = Mapping[str, str | Sequence[str]]
 
 
 class Aws(Protocol):
-    """What LocalApi needs from the embedded AWS (``local.runtime.EmbeddedAws``)."""
+    """What LocalApi needs from the embedded AWS (``embedded_aws.engine.runtime.EmbeddedAws``)."""
 
     @property
     def stack(self) -> DeployedStack: ...

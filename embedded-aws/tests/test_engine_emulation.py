@@ -1,5 +1,9 @@
 """The emulation's own promises, where moto alone would differ from AWS: transactions, stream and idempotency time,
-stream retention."""
+stream retention, the answers it serializes itself, and what a state machine's Lambda task sees.
+
+Run against the fixture stack (fixture_app/app.py): its POST handler writes an item and an outbox row in one
+transaction, the outbox stream's relay starts one execution per row, and the execution completes the item.
+"""
 
 import json
 import uuid
@@ -11,6 +15,18 @@ from unittest.mock import patch
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from embedded_aws.engine.runtime import EmbeddedAws
+from embedded_aws.services.streams import STREAM_RETENTION_SECONDS
+from fixture_stack import (
+    COMPLETE,
+    CREATE,
+    RELAY,
+    Client,
+    live_idempotency_records,
+    new_key,
+    poller_of,
+    stream_sequence_numbers,
+)
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.core.responses import BaseResponse
 from moto.dynamodb.responses import DynamoHandler
@@ -18,26 +34,12 @@ from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 from moto.sqs.models import sqs_backends
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 
-from infra.saga_steps import SAGA_STEPS
-from local.runtime import EmbeddedAws
-from local.streams import STREAM_RETENTION_SECONDS
-from tests.local.support import (
-    IDEMPOTENCY_TTL_SECONDS,
-    VALID_BODY,
-    Client,
-    item_counts,
-    live_idempotency_records,
-    new_key,
-    outbox_events,
-    stream_sequence_numbers,
-)
-
 pytestmark = pytest.mark.usefixtures("settled")
 
 
 def test_a_cancelled_transaction_leaves_its_items_and_the_stream_as_they_were(aws: EmbeddedAws) -> None:
     dynamodb = boto3.client("dynamodb")
-    entity_table, outbox_table = aws.stack.outputs["EntityTableName"], aws.stack.outputs["OutboxTableName"]
+    entity_table, outbox_table = aws.stack.outputs["ItemsTableName"], aws.stack.outputs["OutboxTableName"]
     # Given an existing item and the outbox stream as it stands
     existing_id, new_id = f"existing-{uuid.uuid4()}", f"new-{uuid.uuid4()}"
     dynamodb.put_item(TableName=entity_table, Item={"id": {"S": existing_id}, "status": {"S": "PENDING"}})
@@ -82,14 +84,14 @@ def test_a_cancelled_transaction_leaves_its_items_and_the_stream_as_they_were(aw
 
 def test_records_written_after_virtual_time_skipped_ahead_are_not_too_old(aws: EmbeddedAws, client: Client) -> None:
     # Given virtual time skipped far past any record age the mapping allows (a long Wait or retry interval)
-    (poller,) = aws.pollers
+    poller = poller_of(aws, RELAY)
     aws.clock.advance(30 * 24 * 3600)
     sent_to_on_failure = len(poller.log.sent_to_on_failure)
     # When a request is accepted afterwards
     entity_id = client.create()
     aws.settle()
     # Then its record was delivered, not discarded as expired
-    assert client.entity(entity_id)["status"] == "COMPLETED"
+    assert client.status(entity_id) == "COMPLETED"
     assert len(poller.log.sent_to_on_failure) == sent_to_on_failure
 
 
@@ -103,7 +105,7 @@ def test_stream_records_leave_the_stream_a_day_after_they_were_written(aws: Embe
     # Then the record has left the stream: a read from the oldest record skips it, a read at it is refused
     assert entity_id not in stream_sequence_numbers(aws)
     streams = boto3.client("dynamodbstreams")
-    (poller,) = aws.pollers
+    poller = poller_of(aws, RELAY)
     (shard,) = streams.describe_stream(StreamArn=poller.mapping.stream_arn)["StreamDescription"]["Shards"]
     iterator = streams.get_shard_iterator(
         StreamArn=poller.mapping.stream_arn,
@@ -118,32 +120,27 @@ def test_stream_records_leave_the_stream_a_day_after_they_were_written(aws: Embe
     assert aws.redeliver_streams() == 0
     later_id = client.create()
     aws.settle()
-    assert client.entity(later_id)["status"] == "COMPLETED"
+    assert client.status(later_id) == "COMPLETED"
 
 
-def test_idempotency_records_expire_on_virtual_time_and_the_key_still_names_one_entity(
-    aws: EmbeddedAws, client: Client
-) -> None:
-    # Given an accepted request whose saga has run, and its idempotency record still live
+def test_idempotency_records_expire_on_virtual_time(aws: EmbeddedAws, client: Client) -> None:
+    ttl_seconds = int(aws.lambdas.function(CREATE).environment["IDEMPOTENCY_TTL_SECONDS"])
+    # Given an accepted request whose execution has run, answered from its idempotency record when repeated
     key = new_key()
-    first = client.post(VALID_BODY, key)
+    first = client.post(key)
+    assert client.post(key).body == first.body
     aws.settle()
     assert live_idempotency_records(aws) >= 1
-    counts = item_counts()
     # When virtual time passes the idempotency TTL
-    aws.clock.advance(IDEMPOTENCY_TTL_SECONDS + 1)
+    aws.clock.advance(ttl_seconds + 1)
     # Then Powertools judges every record written so far expired
     assert live_idempotency_records(aws) == 0
-    # And when the same request arrives again, it is not answered from the expired record: the request is
-    # handled anew and writes a fresh record
-    replay = client.post(VALID_BODY, key)
+    # And when the same request arrives again, it is not answered from the expired record: the handler runs anew
+    # (the fixture's creates a new item every time it runs) and writes a fresh record
+    replay = client.post(key)
     aws.settle()
     assert live_idempotency_records(aws) == 1
-    # Yet it gets the first answer, and no second entity or outbox event exists
-    assert (replay.status_code, replay.body) == (first.status_code, first.body)
-    assert item_counts() == counts
-    assert len(outbox_events(aws, first.body["id"])) == 1
-    assert client.entity(first.body["id"])["status"] == "COMPLETED"
+    assert replay.status_code == 201 and replay.body["id"] != first.body["id"]
 
 
 def item_operations(table: str, key: dict[str, Any]) -> list[Callable[[Any], dict[str, Any]]]:
@@ -182,7 +179,7 @@ def test_dynamodb_item_answers_parse_as_moto_would_have_serialized_them(aws: Emb
     # Given every kind of attribute value on an item, and every item operation on it
     dynamodb = boto3.client("dynamodb")
     key = {"id": {"S": f"answers-{uuid.uuid4()}"}}
-    operations = item_operations(aws.stack.outputs["EntityTableName"], key)
+    operations = item_operations(aws.stack.outputs["ItemsTableName"], key)
 
     def answers() -> list[dict[str, Any]]:
         return [{**operation(dynamodb), "ResponseMetadata": None} for operation in operations]
@@ -197,11 +194,11 @@ def test_dynamodb_item_answers_parse_as_moto_would_have_serialized_them(aws: Emb
 
 
 def test_stream_records_parse_as_moto_would_have_serialized_them(aws: EmbeddedAws, client: Client) -> None:
-    # Given an order whose outbox event is on the stream
-    client.post(VALID_BODY, new_key())
+    # Given an item whose outbox row is on the stream
+    client.create()
     aws.settle()
     streams = boto3.client("dynamodbstreams")
-    (poller,) = aws.pollers
+    poller = poller_of(aws, RELAY)
     (shard,) = streams.describe_stream(StreamArn=poller.mapping.stream_arn)["StreamDescription"]["Shards"]
 
     def records() -> list[dict[str, Any]]:
@@ -220,9 +217,11 @@ def test_stream_records_parse_as_moto_would_have_serialized_them(aws: EmbeddedAw
     assert dumped and all(isinstance(record["dynamodb"]["ApproximateCreationDateTime"], datetime) for record in dumped)
 
 
-def test_writes_that_share_an_expression_are_each_judged_on_their_own_names_and_values(aws: EmbeddedAws) -> None:
+def test_writes_that_share_an_expression_are_each_judged_on_their_own_names_and_values(
+    aws: EmbeddedAws,
+) -> None:
     dynamodb = boto3.client("dynamodb")
-    table, key = aws.stack.outputs["EntityTableName"], {"id": {"S": f"expressions-{uuid.uuid4()}"}}
+    table, key = aws.stack.outputs["ItemsTableName"], {"id": {"S": f"expressions-{uuid.uuid4()}"}}
     # Given an item, and one conditional update whose text every write below shares
     dynamodb.put_item(TableName=table, Item={**key, "status": {"S": "PENDING"}})
 
@@ -256,7 +255,7 @@ def test_writes_that_share_an_expression_are_each_judged_on_their_own_names_and_
 
 def test_an_invalid_update_expression_is_refused_every_time_it_is_sent(aws: EmbeddedAws) -> None:
     dynamodb = boto3.client("dynamodb")
-    table, key = aws.stack.outputs["EntityTableName"], {"id": {"S": f"invalid-{uuid.uuid4()}"}}
+    table, key = aws.stack.outputs["ItemsTableName"], {"id": {"S": f"invalid-{uuid.uuid4()}"}}
     # Given an update expression that does not parse
     errors = []
     # When it is sent twice
@@ -297,10 +296,10 @@ def test_a_request_to_a_region_other_than_us_east_1_reaches_that_regions_resourc
 
 
 def test_a_state_machine_task_gets_the_answer_the_lambda_api_gives(aws: EmbeddedAws, client: Client) -> None:
-    # Given an order whose saga completed, and the first step's function as a state machine task names it
-    completed = client.post(VALID_BODY, new_key())
+    # Given an item whose execution completed, and the completing function as the state machine's task names it
+    completed = client.create()
     aws.settle()
-    name = aws.function_name(SAGA_STEPS[0].name)
+    name = aws.function_name(COMPLETE)
     arn = f"arn:aws:lambda:{aws.region}:123456789012:function:{name}"
     missing = f"missing-{uuid.uuid4()}"
 
@@ -314,10 +313,10 @@ def test_a_state_machine_task_gets_the_answer_the_lambda_api_gives(aws: Embedded
         return {key: value for key, value in answer.items() if key != "ResponseMetadata"}
 
     def answers(**through_api: str) -> list[dict[str, Any]]:
-        succeeded = task_answer({"entity_id": completed.body["id"]}, **through_api)
+        succeeded = task_answer({"entity_id": completed}, **through_api)
         function_error = task_answer({"entity_id": missing}, **through_api)
-        aws.arm_fault(SAGA_STEPS[0].name, "transient")
-        service_error = task_answer({"entity_id": completed.body["id"]}, **through_api)
+        aws.arm_fault(COMPLETE, "transient")
+        service_error = task_answer({"entity_id": completed}, **through_api)
         return [succeeded, function_error, service_error]
 
     # When the task invokes it in-process, and again through the Lambda API
@@ -327,3 +326,22 @@ def test_a_state_machine_task_gets_the_answer_the_lambda_api_gives(aws: Embedded
     assert in_process[0]["StatusCode"] == 200 and "FunctionError" not in in_process[0]
     assert in_process[1]["FunctionError"] == "Handled"
     assert in_process[2]["Error"]["Code"] == "ServiceException"
+
+
+def test_queue_messages_lists_every_waiting_message_and_leaves_them_queued(aws: EmbeddedAws) -> None:
+    # Given more messages in a queue than one ReceiveMessage answers (10)
+    sqs = boto3.client("sqs")
+    url = aws.stack.outputs["FailuresQueueUrl"]
+    bodies = [json.dumps({"n": n, "run": str(uuid.uuid4())}) for n in range(12)]
+    for body in bodies:
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+
+    # When they are listed twice
+    first = [message["Body"] for message in aws.queue_messages("FailuresQueueUrl")]
+    second = [message["Body"] for message in aws.queue_messages("FailuresQueueUrl")]
+
+    # Then each listing has all of them, in the order sent, and none was received (they stay for their reader)
+    assert [body for body in first if body in bodies] == bodies
+    assert second == first
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"])
+    assert attributes["Attributes"]["ApproximateNumberOfMessagesNotVisible"] == "0"

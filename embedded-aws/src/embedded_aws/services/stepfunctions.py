@@ -29,9 +29,9 @@ from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguagePa
 from moto.stepfunctions.parser.asl.utils import boto_client
 from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
 
-from local.clock import VirtualClock
-from local.deploy import DeployedStack
-from local.resources import Resolver
+from embedded_aws.engine.clock import VirtualClock
+from embedded_aws.engine.deploy import DeployedStack
+from embedded_aws.engine.resources import Resolver
 
 # The task types a saga can use whose clients moto builds per call (Lambda, DynamoDB, SQS and the like).
 TASK_MODULES = tuple(

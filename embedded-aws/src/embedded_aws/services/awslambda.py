@@ -22,7 +22,7 @@ from moto.awslambda.models import LambdaFunction
 from moto.core.exceptions import JsonRESTError
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 
-from local.faults import FaultInjector, FaultKind, business_error
+from embedded_aws.engine.faults import FaultInjector, FaultKind, business_error
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -257,6 +257,16 @@ def metrics_per_environment() -> Any:
     return patch.object(Metrics, "__init__", init_with_own_state)
 
 
+def handler_module(function: LocalFunction) -> str:
+    """The last part of a function's handler module: ``service.handlers.outbox_relay.handler`` -> ``outbox_relay``."""
+    return function.handler_path.rsplit(".", 2)[-2]
+
+
+# How the embedded AWS's user names a function in tests, faults and the local controls (for example by the saga action
+# it performs, when several functions share one handler module); handler_module unless the user says otherwise.
+ShortName = Callable[[LocalFunction], str]
+
+
 def load_function(function_name: str) -> LocalFunction:
     configuration = boto3.client("lambda").get_function_configuration(FunctionName=function_name)
     environment = configuration.get("Environment", {}).get("Variables", {})
@@ -301,28 +311,35 @@ class LambdaRuntime:
     service), the stream mappings and the local API; so armed faults apply to all of them alike.
     """
 
-    def __init__(self, faults: FaultInjector) -> None:
+    def __init__(self, faults: FaultInjector, short_name: ShortName = handler_module) -> None:
         self._faults = faults
+        self._short_name = short_name
         self._functions = {name: load_function(name) for name in deployed_functions()}
 
     @property
     def functions(self) -> dict[str, LocalFunction]:
         return dict(self._functions)
 
-    def function_name(self, handler_or_action: str) -> str:
-        """A deployed function by its handler module (``outbox_relay``) or its saga action (``process_payment``)."""
+    def short_names(self) -> list[str]:
+        """Every function's short name (what ``function_name`` accepts besides handler modules), sorted."""
+        return sorted(self._short_name(function) for function in self._functions.values())
+
+    def function_name(self, short_name: str) -> str:
+        """A deployed function's name, by its handler module (``outbox_relay``) or its short name.
+
+        Raises KeyError unless exactly one function answers to ``short_name``.
+        """
         matches = [
             name
             for name, function in self._functions.items()
-            if function.handler_path.endswith(f".{handler_or_action}.handler")
-            or function.environment.get("SAGA_ACTION") == handler_or_action
+            if handler_module(function) == short_name or self._short_name(function) == short_name
         ]
         if len(matches) != 1:
-            raise KeyError(f"expected one function for {handler_or_action!r}, found {matches}")
+            raise KeyError(f"expected one function for {short_name!r}, found {matches}")
         return matches[0]
 
-    def function(self, handler_or_action: str) -> LocalFunction:
-        return self._functions[self.function_name(handler_or_action)]
+    def function(self, short_name: str) -> LocalFunction:
+        return self._functions[self.function_name(short_name)]
 
     def invoke(self, function_name: str, event: dict[str, Any]) -> Invocation:
         function = self._functions[function_name]

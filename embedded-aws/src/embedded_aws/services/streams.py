@@ -1,7 +1,7 @@
 """DynamoDB stream -> Lambda mappings polled as AWS polls them, with the deployed mapping's settings.
 
 moto would invoke the function synchronously inside each write, ignoring the batch size, filter and
-failure settings, and drop the records afterwards (local.deploy detaches that). This poller reads the
+failure settings, and drop the records afterwards (embedded_aws.engine.deploy detaches that). This poller reads the
 stream through the DynamoDB Streams API instead and honours FilterCriteria, BatchSize,
 ReportBatchItemFailures (checkpoint at the lowest failed sequence number), BisectBatchOnFunctionError,
 MaximumRetryAttempts, MaximumRecordAgeInSeconds and the OnFailure destination (batch metadata only,
@@ -29,11 +29,11 @@ from moto.dynamodb.models import table as dynamodb_tables
 from moto.dynamodb.models.table import StreamShard
 from moto.dynamodbstreams.models import DynamoDBStreamsBackend
 
-from local.clock import VirtualClock
-from local.deploy import DeployedStack
-from local.events import stream_event
-from local.lambdas import Invocation, LambdaServiceException
-from local.resources import Resolver
+from embedded_aws.engine.clock import VirtualClock
+from embedded_aws.engine.deploy import DeployedStack
+from embedded_aws.engine.resources import Resolver
+from embedded_aws.services.awslambda import Invocation, LambdaServiceException
+from embedded_aws.services.events import stream_event
 
 UNLIMITED = -1
 READ_LIMIT = 1000  # GetRecords' maximum
@@ -105,7 +105,7 @@ def records_kept_for_retention(clock: VirtualClock, retention_seconds: float = S
     """Stream reads and iterators first drop the records older than the retention, by the virtual clock.
 
     So TRIM_HORIZON starts at the oldest record left, and a read that starts at a dropped record fails
-    with TrimmedDataAccessException, as on AWS. Shards change only inside a request, and local.dynamodb
+    with TrimmedDataAccessException, as on AWS. Shards change only inside a request, and embedded_aws.services.dynamodb
     serializes the requests that touch them.
     """
 

@@ -1,56 +1,79 @@
-"""The embedded AWS: this service's synthesized stack running in moto, in this process, end to end.
+"""The embedded AWS: a synthesized CDK stack running in moto, in this process, end to end.
 
-One source of truth: the CDK app is synthesized and its CloudFormation template deployed into moto;
-functions, tables, the stream mapping and the state machine all come from that deployment. On top:
-every Lambda invoke runs the function's own handler in-process (local.lambdas), the outbox stream is
-polled with the mapping's settings (local.streams), the state machine runs its real ASL on virtual
-time (local.stepfunctions), Powertools idempotency records expire on that same time (local.idempotency),
-faults can be armed on any function (local.faults), and the saga actions' provider calls reach a fake
-provider with a ledger (local.provider).
-"""
+One source of truth: the CDK app is synthesized and its CloudFormation template deployed into moto; functions,
+tables, the stream mappings and the state machines all come from that deployment. On top: every Lambda invoke runs
+the function's own handler in-process (services.awslambda), DynamoDB streams are polled with each mapping's settings
+(services.streams), state machines run their real ASL on virtual time (services.stepfunctions), Powertools
+idempotency records expire on that same time (services.powertools_idempotency), and faults can be armed on any
+function (engine.faults). What belongs to the service (a fake of an external provider, for one) comes in as
+``stand_ins``: context managers entered while the embedded AWS runs."""
 
-import tempfile
+import sys
 import time
 from collections import Counter
-from contextlib import ExitStack
+from collections.abc import Sequence
+from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
 import boto3
 from moto import mock_aws
+from moto.sqs.models import sqs_backends
 from moto.stepfunctions.responses import get_backend as stepfunctions_backend
 
-from infra.settings import SETTINGS
-from local.clock import VirtualClock
-from local.deploy import DeployedStack, deploy, synthesize
-from local.dynamodb import atomic_requests, transactions_back_up_items_only
-from local.faults import Fault, FaultInjector, FaultKind
-from local.idempotency import idempotency_on
-from local.lambdas import Invocation, LambdaRuntime, metrics_per_environment
-from local.provider import FakeProvider, installed
-from local.resources import Resolver
-from local.speedups import deployment_frozen_for_collector, request_overheads_skipped
-from local.stepfunctions import (
+from embedded_aws.engine.clock import VirtualClock
+from embedded_aws.engine.deploy import DeployedStack, deploy
+from embedded_aws.engine.faults import Fault, FaultInjector, FaultKind
+from embedded_aws.engine.resources import Resolver
+from embedded_aws.services.awslambda import (
+    Invocation,
+    LambdaRuntime,
+    ShortName,
+    handler_module,
+    metrics_per_environment,
+)
+from embedded_aws.services.dynamodb import atomic_requests, transactions_back_up_items_only
+from embedded_aws.services.powertools_idempotency import idempotency_on
+from embedded_aws.services.stepfunctions import (
     ExecutionEnds,
     express_duplicates_run,
     install_state_machines,
     interpreter_set_up_once,
     virtual_time,
 )
-from local.streams import StreamPoller, records_kept_for_retention, records_stamped_by, stream_mappings
+from embedded_aws.services.streams import StreamPoller, records_kept_for_retention, records_stamped_by, stream_mappings
+from embedded_aws.speedups import deployment_frozen_for_collector, request_overheads_skipped
 
 TERMINAL_STATUSES = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 
 
 class EmbeddedAws:
-    def __init__(self, assembly: Path | None = None, region: str = SETTINGS.aws_region) -> None:
+    """A cloud assembly's one stack deployed into moto and run in this process; a context manager (start, stop).
+
+    ``assembly``: the directory `cdk synth` wrote (manifest.json, the stack's template, its assets).
+    ``region``: where the stack is deployed (the fake account's region). ``source_root``: the directory the
+    handlers' modules are imported from (put on ``sys.path`` if missing). ``short_name``: how tests, faults and the
+    local controls name a function (its handler module by default). ``stand_ins``: context managers entered
+    after the deployment and left at stop, for what the service fakes itself.
+    """
+
+    def __init__(
+        self,
+        assembly: Path,
+        *,
+        region: str,
+        source_root: Path,
+        short_name: ShortName = handler_module,
+        stand_ins: Sequence[AbstractContextManager[Any]] = (),
+    ) -> None:
         self.region = region
         self.clock = VirtualClock()
         self.faults = FaultInjector()
-        # Every saga action's provider call lands here while the embedded AWS runs (local/provider.py).
-        self.provider = FakeProvider()
         self._assembly = assembly
+        self._source_root = str(source_root)
+        self._short_name = short_name
+        self._stand_ins = stand_ins
         self._exit = ExitStack()
 
     def __enter__(self) -> Self:
@@ -68,9 +91,10 @@ class EmbeddedAws:
         return self
 
     def _start(self) -> None:
-        assembly = self._assembly or synthesize(Path(self._exit.enter_context(tempfile.TemporaryDirectory())))
+        if self._source_root not in sys.path:
+            sys.path.insert(0, self._source_root)
         self._exit.enter_context(mock_aws(config={"stepfunctions": {"execute_state_machine": True}}))
-        self.stack: DeployedStack = deploy(assembly, self.region)
+        self.stack: DeployedStack = deploy(self._assembly, self.region)
         self._exit.enter_context(atomic_requests())
         self._exit.enter_context(transactions_back_up_items_only())
         resolver = Resolver(self.stack)
@@ -79,8 +103,9 @@ class EmbeddedAws:
         self._state_machine = stepfunctions_backend(account, region).describe_state_machine(self.state_machine_arn)
         self._finished_executions = 0
         self._exit.enter_context(metrics_per_environment())
-        self.lambdas = LambdaRuntime(self.faults)
-        self._exit.enter_context(installed(self.provider))
+        self.lambdas = LambdaRuntime(self.faults, self._short_name)
+        for stand_in in self._stand_ins:
+            self._exit.enter_context(stand_in)
         self._exit.enter_context(self.lambdas.serve_moto_invokes())
         self._exit.enter_context(self.lambdas.serve_state_machine_invokes())
         self._exit.enter_context(virtual_time(self.clock))
@@ -102,17 +127,18 @@ class EmbeddedAws:
 
     # -- functions ---------------------------------------------------------------------------------------------
 
-    def function_name(self, handler_or_action: str) -> str:
-        """A deployed function by handler module (``create_order``, ``outbox_relay``) or saga action name."""
-        return self.lambdas.function_name(handler_or_action)
+    def function_name(self, short_name: str) -> str:
+        """A deployed function's name by its handler module (``outbox_relay``) or short name; KeyError if none."""
+        return self.lambdas.function_name(short_name)
 
     def invoke(self, function_name: str, event: dict[str, Any]) -> Invocation:
         return self.lambdas.invoke(function_name, event)
 
     def arm_fault(
-        self, handler_or_action: str, kind: FaultKind | str, count: int = 1, error_name: str = "InjectedBusinessError"
+        self, short_name: str, kind: FaultKind | str, count: int = 1, error_name: str = "InjectedBusinessError"
     ) -> None:
-        self.faults.arm(self.function_name(handler_or_action), Fault(FaultKind(kind), error_name), count)
+        """Fail the next ``count`` invocations of a function (by handler module or short name) with ``kind``."""
+        self.faults.arm(self.function_name(short_name), Fault(FaultKind(kind), error_name), count)
 
     # -- the flow ----------------------------------------------------------------------------------------------
 
@@ -178,13 +204,15 @@ class EmbeddedAws:
         return events
 
     def queue_messages(self, output_name: str) -> list[dict[str, Any]]:
-        """Messages waiting in a queue named by its stack output (``RelayFailuresQueueUrl``); they stay queued."""
-        sqs = boto3.client("sqs")
-        url = self.stack.outputs[output_name]
-        messages: list[dict[str, Any]] = sqs.receive_message(
-            QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0
-        ).get("Messages", [])
-        return messages
+        """Every message waiting in a queue named by its stack output (``RelayFailuresQueueUrl``), oldest first, as
+        ``{"MessageId": ..., "Body": ...}``.
+
+        Read from moto's backend: ReceiveMessage answers at most 10, the same 10 again while they stay visible, and
+        receiving counts towards a redrive policy's maxReceiveCount. Read this way the messages stay as they were.
+        """
+        account, queue_name = self.stack.outputs[output_name].rsplit("/", 2)[-2:]
+        queue = sqs_backends[account][self.region].get_queue(queue_name)
+        return [{"MessageId": message.id, "Body": message.body} for message in queue.messages]
 
     # -- local-only operations ---------------------------------------------------------------------------------
 

@@ -1,14 +1,19 @@
-"""The local API routes as the deployed API Gateway does, from the template's resources and methods."""
+"""The local API routes as the deployed API Gateway does, from the template's resources and methods.
+
+Most tests route over a template of their own (every kind of resource: literal, ``{id}``, greedy ``{proxy+}``, a
+MOCK integration) and a fake in place of Lambda, which records each invoke; the last reads the fixture stack's
+synthesized template, as CDK writes it.
+"""
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
-
-from infra.settings import SETTINGS
-from local.api import LOCAL_CALLER_ARN, LOCAL_CALLER_HEADER, LocalApi, routes_of
-from local.deploy import DeployedStack
-from local.lambdas import Invocation, LambdaServiceException
+from embedded_aws.engine.deploy import DeployedStack
+from embedded_aws.services.apigateway import LOCAL_CALLER_ARN, LOCAL_CALLER_HEADER, LocalApi, routes_of
+from embedded_aws.services.awslambda import Invocation, LambdaServiceException
+from fixture_stack import COLLECTION
 
 ROOT = {"Fn::GetAtt": ["Api", "RootResourceId"]}
 
@@ -265,22 +270,21 @@ def test_given_a_failed_invoke_when_requested_then_api_gateway_errors_are_answer
     assert response.body == {"message": "Internal server error"}
 
 
-def test_given_the_synthesized_stack_then_the_routes_are_the_collection_and_its_items(
-    template_json: dict[str, Any],
-) -> None:
-    resources = template_json["Resources"]
+def test_given_the_synthesized_fixture_stack_then_the_routes_are_the_collection_and_its_items(assembly: Path) -> None:
+    # Given the fixture app's template, as `cdk synth` wrote it (CDK's resources, methods and integration URIs)
+    template = json.loads(next(assembly.glob("*.template.json")).read_text(encoding="utf-8"))
+    resources = template["Resources"]
     identity = {logical_id: logical_id for logical_id in resources}
-    routes = {route.resource: route.methods for route in routes_of(DeployedStack("s", template_json, {}, identity))}
-    collection = SETTINGS.route
-    assert set(routes) == {collection, collection + "/{id}"}
+    # When its routes are read
+    routes = {route.resource: route.methods for route in routes_of(DeployedStack("s", template, {}, identity))}
+    # Then they are POST on the collection and GET on its items, each proxied to its own function
+    assert set(routes) == {COLLECTION, COLLECTION + "/{id}"}
     handlers = {
-        http_method: resources[function]["Properties"]["Handler"]
-        for methods in routes.values()
+        (resource_path, http_method): resources[function]["Properties"]["Handler"]
+        for resource_path, methods in routes.items()
         for http_method, function in methods.items()
     }
-    package = f"{SETTINGS.package_name}.handlers"
     assert handlers == {
-        "POST": f"{package}.create_{SETTINGS.domain}.handler",
-        "GET": f"{package}.get_{SETTINGS.domain}.handler",
+        (COLLECTION, "POST"): "fixture_create.handler",
+        (COLLECTION + "/{id}", "GET"): "fixture_get.handler",
     }
-    assert set(routes[collection]) == {"POST"}

@@ -17,7 +17,6 @@ from typing import Any
 import boto3
 from moto.dynamodb.models import dynamodb_backends
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ACCOUNT_PLACEHOLDER = "${AWS::AccountId}"
 REGION_PLACEHOLDER = "${AWS::Region}"
 
@@ -41,14 +40,16 @@ class SynthFailed(Exception):
     """The CDK app did not synthesize; its own output says why."""
 
 
-def synthesize(outdir: Path) -> Path:
-    """Run `python app.py` as the CDK CLI would; returns the cloud assembly directory.
+def synthesize(app_directory: Path, outdir: Path) -> Path:
+    """Run `python app.py` in ``app_directory`` as the CDK CLI would; returns the cloud assembly directory.
+
+    Raises SynthFailed when the app exits with an error.
 
     The synth runs in its own session, so a Ctrl-C stops it from here (without a second traceback
     from the child), and a failing synth ends with a short message after the app's own output.
     """
     environment = {**os.environ, "CDK_OUTDIR": str(outdir), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
-    child = subprocess.Popen([sys.executable, "app.py"], cwd=PROJECT_ROOT, env=environment, start_new_session=True)
+    child = subprocess.Popen([sys.executable, "app.py"], cwd=app_directory, env=environment, start_new_session=True)
     try:
         if child.wait() != 0:
             raise SynthFailed(f"`python app.py` failed with exit code {child.returncode} (see above)")

@@ -1,5 +1,9 @@
 """Execution environments: as on AWS, one invocation at a time in each, a new one for a concurrent invocation,
-up to a limit per function."""
+up to a limit per function.
+
+No stack: each test runs a LocalFunction over a handler module it writes, which imports this module (by the name
+pytest gave it, ``THIS_MODULE``) for the barrier or gate its invocations meet at.
+"""
 
 import threading
 import time
@@ -7,14 +11,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from embedded_aws.services.awslambda import LambdaThrottled, LocalFunction, metrics_per_environment
 
-from local.lambdas import LambdaThrottled, LocalFunction, metrics_per_environment
-
+THIS_MODULE = __name__
 # The handlers below wait here until both invocations are inside a handler at once.
 BOTH_INSIDE = threading.Barrier(2, timeout=10)
 
 HANDLER_KEEPING_STATE = """
-from tests.local.test_lambdas import BOTH_INSIDE
+from THIS_MODULE import BOTH_INSIDE
 
 busy = False
 
@@ -33,7 +37,7 @@ def handler(event, context):
 def test_concurrent_invocations_of_one_function_get_an_execution_environment_each(tmp_path: Path) -> None:
     # Given a function whose handler keeps state in its module, as Powertools' metric set does
     module_file = tmp_path / "stateful.py"
-    module_file.write_text(HANDLER_KEEPING_STATE)
+    module_file.write_text(HANDLER_KEEPING_STATE.replace("THIS_MODULE", THIS_MODULE))
     function = LocalFunction("stateful-function", "stateful.handler", {}, str(module_file))
     # When two invocations run at the same time
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -45,7 +49,7 @@ def test_concurrent_invocations_of_one_function_get_an_execution_environment_eac
 HANDLER_ADDING_A_METRIC = """
 from aws_lambda_powertools import Metrics
 
-from tests.local.test_lambdas import BOTH_INSIDE
+from THIS_MODULE import BOTH_INSIDE
 
 metrics = Metrics(namespace="emulation-test", service="emulation-test")
 
@@ -60,7 +64,7 @@ def handler(event, context):
 def test_concurrent_invocations_each_publish_only_their_own_powertools_metrics(tmp_path: Path) -> None:
     # Given a function whose handler adds a Powertools metric named in its event
     module_file = tmp_path / "counting.py"
-    module_file.write_text(HANDLER_ADDING_A_METRIC)
+    module_file.write_text(HANDLER_ADDING_A_METRIC.replace("THIS_MODULE", THIS_MODULE))
     with metrics_per_environment():
         function = LocalFunction("counting-function", "counting.handler", {}, str(module_file))
         # When two invocations have each added theirs at the same time
@@ -99,11 +103,11 @@ class Gate:
 GATE = Gate()
 
 HANDLER_AT_THE_GATE = """
-from tests.local import test_lambdas
+import THIS_MODULE as tests_module
 
 
 def handler(event, context):
-    test_lambdas.GATE.pass_through()
+    tests_module.GATE.pass_through()
     return event["invocation"]
 """
 
@@ -113,7 +117,7 @@ def gated_function(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A handler module whose invocations wait at a fresh, closed GATE."""
     monkeypatch.setattr(f"{__name__}.GATE", Gate())
     module_file = tmp_path / "gated.py"
-    module_file.write_text(HANDLER_AT_THE_GATE)
+    module_file.write_text(HANDLER_AT_THE_GATE.replace("THIS_MODULE", THIS_MODULE))
     return module_file
 
 
@@ -147,7 +151,8 @@ def test_an_invocation_that_finds_no_environment_free_in_time_is_throttled(gated
         waited = time.monotonic() - started
         GATE.open()
         assert busy.result(timeout=10) == 1
-    # Then it failed as Lambda throttles, which the saga's Retry names, after waiting its time
+    # Then it failed as Lambda throttles (Lambda.TooManyRequestsException, which a state machine's Retry names), after
+    # waiting its time
     assert throttled.value.code == 429
     assert throttled.value.error_type == "TooManyRequestsException"
     assert waited >= 0.2

@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.idempotency import base
 from aws_lambda_powertools.utilities.idempotency.persistence import base as persistence_base
 from aws_lambda_powertools.utilities.idempotency.persistence import datarecord, dynamodb
 
-from local.clock import VirtualClock
+from embedded_aws.engine.clock import VirtualClock
 
 # Every module of Powertools' DynamoDB idempotency path that reads the time.
 TIME_READERS = (base, persistence_base, datarecord, dynamodb)

@@ -1,30 +1,25 @@
-"""The outbox stream mapping's state: disabled, it delivers nothing; enabled again, it goes on where it stopped.
+"""A stream mapping's state: disabled, it delivers nothing; enabled again, it goes on where it stopped.
 
 The state lives where AWS keeps it, in the mapping (moto's Lambda backend): the template's ``Enabled`` creates
-it, ``UpdateEventSourceMapping`` (``aws lambda update-event-source-mapping --no-enabled``) changes it.
+it, ``UpdateEventSourceMapping`` (``aws lambda update-event-source-mapping --no-enabled``) changes it. Run against
+the fixture stack: the outbox stream's relay mapping (enabled, with an on-failure queue) and its audit mapping
+(declared ``Enabled: false``).
 """
 
-import contextlib
-import json
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import boto3
 import pytest
+from embedded_aws.engine.runtime import EmbeddedAws
+from embedded_aws.server import LocalControls, StreamPump, start_aws_endpoint
+from embedded_aws.services.awslambda import Invocation
+from embedded_aws.services.streams import STREAM_RETENTION_SECONDS, UNLIMITED
+from fixture_stack import AUDIT, RELAY, Client, executions_of, only_execution, poller_of, stream_sequence_numbers
 
-from local.deploy import DeployedStack, detach_moto_stream_triggers
-from local.lambdas import Invocation
-from local.resources import Resolver
-from local.runtime import EmbeddedAws
-from local.server import LocalControls, StreamPump, start_aws_endpoint
-from local.streams import STREAM_RETENTION_SECONDS, UNLIMITED, StreamPoller, stream_mappings
-from tests.local.support import Client, executions_of, only_execution, stream_sequence_numbers
-
-RELAY = "outbox_relay"
 # What GetEventSourceMapping reports (Lambda API reference, EventSourceMappingConfiguration.State): the transitional
 # state right after an update, then the settled one.
 DISABLED = {"Disabling", "Disabled"}
@@ -35,10 +30,9 @@ ENABLED = {"Enabling", "Enabled"}
 def relay_mapping(aws: EmbeddedAws, settled: None) -> Iterator[str]:
     """The relay mapping's UUID, as Lambda lists it; enabled again after the test, before ``settled`` delivers what
     is left."""
-    (poller,) = aws.pollers
     lambda_client = boto3.client("lambda")
     (mapping,) = lambda_client.list_event_source_mappings(
-        EventSourceArn=poller.mapping.stream_arn, FunctionName=aws.function_name(RELAY)
+        EventSourceArn=poller_of(aws, RELAY).mapping.stream_arn, FunctionName=aws.function_name(RELAY)
     )["EventSourceMappings"]
     yield mapping["UUID"]
     lambda_client.update_event_source_mapping(UUID=mapping["UUID"], Enabled=True)
@@ -51,13 +45,13 @@ def set_enabled(mapping_uuid: str, enabled: bool) -> None:
 def assert_each_completed_by_one_execution(aws: EmbeddedAws, client: Client, entity_ids: list[str]) -> None:
     for entity_id in entity_ids:
         assert only_execution(aws, entity_id)["status"] == "SUCCEEDED"
-        assert client.entity(entity_id)["status"] == "COMPLETED"
+        assert client.status(entity_id) == "COMPLETED"
 
 
 def test_a_disabled_mapping_delivers_nothing_and_enabled_again_delivers_what_was_written_meanwhile(
     aws: EmbeddedAws, client: Client, relay_mapping: str
 ) -> None:
-    (poller,) = aws.pollers
+    poller = poller_of(aws, RELAY)
     # Given the relay's mapping disabled, as an operator pausing the relay would
     set_enabled(relay_mapping, False)
     invocations = poller.log.invocations
@@ -68,7 +62,7 @@ def test_a_disabled_mapping_delivers_nothing_and_enabled_again_delivers_what_was
     assert poller.log.invocations == invocations
     for entity_id in entity_ids:
         assert executions_of(aws, entity_id) == []
-        assert client.entity(entity_id)["status"] == "PENDING"
+        assert client.status(entity_id) == "PENDING"
     # When the mapping is enabled again
     set_enabled(relay_mapping, True)
     aws.settle()
@@ -79,7 +73,7 @@ def test_a_disabled_mapping_delivers_nothing_and_enabled_again_delivers_what_was
 def test_a_mapping_disabled_during_a_delivery_starts_no_further_batch_until_enabled_again(
     aws: EmbeddedAws, client: Client, relay_mapping: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (poller,) = aws.pollers
+    poller = poller_of(aws, RELAY)
     relay, batch_size = aws.function_name(RELAY), poller.mapping.batch_size
     # Given more new records than one batch holds
     entity_ids = [client.create() for _ in range(batch_size + 1)]
@@ -96,7 +90,7 @@ def test_a_mapping_disabled_during_a_delivery_starts_no_further_batch_until_enab
     aws.settle()
     monkeypatch.undo()
     # Then the first batch was delivered and the record after it waits
-    assert [client.entity(entity_id)["status"] for entity_id in entity_ids] == ["COMPLETED"] * batch_size + ["PENDING"]
+    assert [client.status(entity_id) for entity_id in entity_ids] == ["COMPLETED"] * batch_size + ["PENDING"]
     assert executions_of(aws, entity_ids[-1]) == []
     # When the mapping is enabled again
     set_enabled(relay_mapping, True)
@@ -108,10 +102,10 @@ def test_a_mapping_disabled_during_a_delivery_starts_no_further_batch_until_enab
 def test_records_older_than_the_maximum_record_age_when_enabled_again_are_given_up_as_on_aws(
     aws: EmbeddedAws, client: Client, relay_mapping: str
 ) -> None:
-    (poller,) = aws.pollers
+    poller = poller_of(aws, RELAY)
     max_age = poller.mapping.max_record_age_seconds
     if max_age == UNLIMITED or max_age >= STREAM_RETENTION_SECONDS:
-        pytest.skip("the relay mapping keeps records as long as the stream does: none can be too old for it")
+        pytest.fail("the fixture's relay mapping must give up on records younger than the stream's retention")
     # Given a record written while the mapping was disabled
     set_enabled(relay_mapping, False)
     entity_id = client.create()
@@ -128,52 +122,44 @@ def test_records_older_than_the_maximum_record_age_when_enabled_again_are_given_
         (batch["requestContext"]["condition"], batch["DDBStreamBatchInfo"]["startSequenceNumber"]) for batch in given_up
     ] == [("RecordAgeExceeded", sequence_number)]
     assert executions_of(aws, entity_id) == []
-    assert client.entity(entity_id)["status"] == "PENDING"
+    assert client.status(entity_id) == "PENDING"
+
+
+@pytest.fixture
+def audit_mapping(aws: EmbeddedAws, settled: None) -> Iterator[str]:
+    """The audit mapping's UUID; disabled again after the test, as the template declares it."""
+    mapping_uuid = poller_of(aws, AUDIT).mapping.uuid
+    yield mapping_uuid
+    set_enabled(mapping_uuid, False)
 
 
 def test_a_mapping_the_template_declares_disabled_delivers_nothing_until_it_is_enabled(
-    aws: EmbeddedAws, client: Client, settled: None
+    aws: EmbeddedAws, client: Client, audit_mapping: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Given a stack whose template declares the relay's mapping, as deployed, but with Enabled: false (and no
-    # on-failure destination: the records it reads are not this test's to give up on)
-    ((logical_id, resource),) = aws.stack.resources_of_type("AWS::Lambda::EventSourceMapping").items()
-    properties = {**Resolver(aws.stack).resolve(resource["Properties"]), "Enabled": False}
-    properties.pop("DestinationConfig", None)
-    template = {"Resources": {logical_id: {**resource, "Properties": properties}}}
-    stack_name = f"disabled-mapping-{uuid.uuid4().hex[:8]}"
-    cloudformation, lambda_client = boto3.client("cloudformation"), boto3.client("lambda")
-    cloudformation.create_stack(StackName=stack_name, TemplateBody=json.dumps(template))
-    account, region = boto3.client("sts").get_caller_identity()["Account"], aws.region
-    detach_moto_stream_triggers(account, region)  # as local.deploy does after every deploy
-    (created,) = cloudformation.describe_stack_resources(StackName=stack_name)["StackResources"]
-    mapping_uuid = created["PhysicalResourceId"]
-    stack = DeployedStack(name=stack_name, template=template, outputs={}, physical_ids={logical_id: mapping_uuid})
-    (mapping,) = stream_mappings(stack, Resolver(stack))
+    poller, audit = poller_of(aws, AUDIT), aws.function_name(AUDIT)
     handed: list[dict[str, Any]] = []
+    invoke = aws.lambdas.invoke
 
     def recording(function_name: str, event: dict[str, Any]) -> Invocation:
-        handed.append(event)
-        return Invocation({})
+        if function_name == audit:
+            handed.append(event)
+        return invoke(function_name, event)
 
-    poller = StreamPoller(mapping, recording, aws.clock)
-    try:
-        # When a request is accepted and that mapping polls
-        entity_id = client.create()
-        delivered = poller.poll()
-        # Then Lambda reports it disabled, and nothing was read or handed to the function
-        assert lambda_client.get_event_source_mapping(UUID=mapping_uuid)["State"] in DISABLED
-        assert (delivered, handed) == (0, [])
-        # When it is enabled and polls again
-        set_enabled(mapping_uuid, True)
-        poller.poll()
-        # Then it delivers the stream from its start, the new record included
-        sequence_numbers = [record["dynamodb"]["SequenceNumber"] for event in handed for record in event["Records"]]
-        assert stream_sequence_numbers(aws)[entity_id] in sequence_numbers
-    finally:
-        cloudformation.delete_stack(StackName=stack_name)
-        # moto's stack deletion may leave the mapping behind: delete it, unless it is gone already.
-        with contextlib.suppress(lambda_client.exceptions.ResourceNotFoundException):
-            lambda_client.delete_event_source_mapping(UUID=mapping_uuid)
+    monkeypatch.setattr(aws.lambdas, "invoke", recording)
+    # Given the audit mapping, which the template declares with Enabled: false
+    assert boto3.client("lambda").get_event_source_mapping(UUID=audit_mapping)["State"] in DISABLED
+    # When a request is accepted and the streams are delivered
+    entity_id = client.create()
+    aws.settle()
+    # Then nothing was read for it or handed to its function (while the relay delivered the record)
+    assert (poller.log.invocations, handed) == (0, [])
+    assert client.status(entity_id) == "COMPLETED"
+    # When it is enabled and the streams are delivered again
+    set_enabled(audit_mapping, True)
+    aws.settle()
+    # Then it delivers the stream from its start (TRIM_HORIZON), the new record included
+    sequence_numbers = [record["dynamodb"]["SequenceNumber"] for event in handed for record in event["Records"]]
+    assert stream_sequence_numbers(aws)[entity_id] in sequence_numbers
 
 
 # -- through make serve's AWS endpoint, with its background poller ---------------------------------------------
@@ -189,8 +175,8 @@ class Serving:
 
 @pytest.fixture
 def serving(aws: EmbeddedAws, relay_mapping: str) -> Iterator[Serving]:
-    """The AWS endpoint and the background stream pump, as local.server starts them, stopped before the mapping is
-    enabled again and the system settled."""
+    """The AWS endpoint and the background stream pump, as embedded_aws.server starts them, stopped before the
+    mapping is enabled again and the system settled."""
     server, thread = start_aws_endpoint("127.0.0.1", 0)
     lock = threading.Lock()
     pump = StreamPump(aws, lock)
@@ -218,7 +204,7 @@ def test_an_operator_pauses_and_resumes_the_relay_through_the_local_aws_endpoint
 ) -> None:
     endpoint = {"endpoint_url": serving.endpoint, "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
     lambda_client = boto3.client("lambda", region_name=aws.region, **endpoint)
-    (poller,) = aws.pollers
+    poller = poller_of(aws, RELAY)
     # Given make serve running, and the relay's mapping as the AWS CLI lists it
     (mapping,) = lambda_client.list_event_source_mappings(FunctionName=aws.function_name(RELAY))["EventSourceMappings"]
     assert mapping["State"] == "Enabled"
@@ -232,13 +218,13 @@ def test_an_operator_pauses_and_resumes_the_relay_through_the_local_aws_endpoint
         aws.pump_streams()
     # Then the relay was not invoked, and the entity is PENDING with no execution
     assert poller.log.invocations == invocations
-    assert client.entity(entity_id)["status"] == "PENDING"
+    assert client.status(entity_id) == "PENDING"
     assert executions_of(aws, entity_id) == []
     # And GET /_local/state says the mapping is disabled
     status, state = LocalControls(aws, serving.lock).handle("GET", "/_local/state", None)
     assert (status, state["stream_deliveries"][poller.mapping.function_name]["state"]) == (200, "Disabled")
     # When the operator enables it again
     assert lambda_client.update_event_source_mapping(UUID=mapping["UUID"], Enabled=True)["State"] in ENABLED
-    # Then the background poller delivers the record and the saga completes, once
-    assert eventually(lambda: client.entity(entity_id)["status"] == "COMPLETED")
+    # Then the background poller delivers the record and its execution completes the item, once
+    assert eventually(lambda: client.status(entity_id) == "COMPLETED")
     assert only_execution(aws, entity_id)["status"] == "SUCCEEDED"

@@ -1,7 +1,7 @@
-"""``python -m local.server`` (``make serve``): the service's API and an AWS endpoint on localhost, offline.
+"""A service's API and an AWS endpoint on localhost, offline: what a service's ``make serve`` runs (``main``).
 
 Starts the embedded AWS (synthesize, deploy into moto, real handlers in-process), then serves:
-- the REST API on ``PORT`` (default 3000), routed as the deployed API Gateway routes it (local.api);
+- the REST API on ``PORT`` (default 3000), routed as the deployed API Gateway routes it (services.apigateway);
 - the AWS APIs of the same in-process account on ``AWS_PORT`` (default 5000), so that
   ``aws --endpoint-url http://localhost:5000 dynamodb scan --table-name ...`` or boto3 with
   ``endpoint_url`` inspect the very tables, queues and executions the API writes to;
@@ -22,18 +22,17 @@ import time
 import traceback
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from infra.saga_steps import SAGA_STEPS
-from infra.settings import SETTINGS, ServiceSettings
-from local.deploy import SynthFailed, synthesize
-from local.offline import use_fake_aws_account
+from embedded_aws.engine.deploy import SynthFailed, synthesize
+from embedded_aws.engine.offline import use_fake_aws_account
+from embedded_aws.engine.runtime import EmbeddedAws
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PORT = 3000
 DEFAULT_AWS_PORT = 5000
 # How often the background thread reads the outbox stream, as the mapping's poller would.
@@ -41,7 +40,7 @@ POLL_INTERVAL_SECONDS = 0.05
 
 
 def use_offline_environment(region: str) -> None:
-    """Fake credentials, a region and the source on the path: nothing can reach a real AWS account.
+    """Fake credentials and a region: nothing can reach a real AWS account.
 
     Call before the embedded AWS starts (handler modules build their clients when they are imported).
     """
@@ -53,9 +52,6 @@ def use_offline_environment(region: str) -> None:
             "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
         }
     )
-    source = str(PROJECT_ROOT / "src")
-    if source not in sys.path:
-        sys.path.insert(0, source)
 
 
 def quiet_logs(service_name: str, handler_level: int | str = logging.WARNING) -> None:
@@ -97,7 +93,7 @@ class LocalControls:
         return 200, {
             "GET /_local/faults": "armed faults, the fault kinds and the function names to arm them on",
             "POST /_local/faults": (
-                '{"function": <handler module or saga action>, "kind": <kind>, "count": 1, "error_name": "..."}'
+                '{"function": <handler module or short name>, "kind": <kind>, "count": 1, "error_name": "..."}'
             ),
             "DELETE /_local/faults": "disarm every fault",
             "POST /_local/redeliver": "re-read the outbox stream from its start and deliver every record again",
@@ -107,21 +103,21 @@ class LocalControls:
         }
 
     def _faults(self, _body: Any) -> tuple[int, Any]:
-        from local.faults import FaultKind
+        from embedded_aws.engine.faults import FaultKind
 
         return 200, {
             "armed": self._aws.faults.armed(),
             "kinds": [kind.value for kind in FaultKind],
-            "functions": function_roles(self._aws),
+            "functions": self._aws.lambdas.short_names(),
         }
 
     def _arm(self, body: Any) -> tuple[int, Any]:
-        from local.faults import FaultKind
+        from embedded_aws.engine.faults import FaultKind
 
         if not isinstance(body, dict) or not isinstance(body.get("function"), str):
             return 400, {
                 "error": "invalid_request",
-                "message": 'expected {"function": <handler module or saga action>, "kind": <kind>}',
+                "message": 'expected {"function": <handler module or short name>, "kind": <kind>}',
             }
         kind, count = body.get("kind", "business_error"), body.get("count", 1)
         if kind not in {fault.value for fault in FaultKind}:
@@ -137,7 +133,7 @@ class LocalControls:
             return 400, {
                 "error": "unknown_function",
                 "message": f"no single function for {body['function']!r}",
-                "functions": function_roles(self._aws),
+                "functions": self._aws.lambdas.short_names(),
             }
         return 201, {"armed": self._aws.faults.armed()}
 
@@ -163,14 +159,6 @@ class LocalControls:
             {"name": execution["name"], "status": execution["status"], "executionArn": execution["executionArn"]}
             for execution in self._aws.executions()
         ]
-
-
-def function_roles(aws: Any) -> list[str]:
-    """What ``arm_fault`` accepts: each function's handler module, or its saga action."""
-    return sorted(
-        function.environment.get("SAGA_ACTION") or function.handler_path.rsplit(".", 2)[-2]
-        for function in aws.lambdas.functions.values()
-    )
 
 
 def make_handler(api: Any, controls: LocalControls) -> type[BaseHTTPRequestHandler]:
@@ -261,8 +249,28 @@ def start_aws_endpoint(host: str, port: int) -> tuple[Any, threading.Thread]:
     return server, thread
 
 
-def main() -> int:
-    use_offline_environment(SETTINGS.aws_region)
+@dataclass(frozen=True)
+class Serving:
+    """What a service tells the server: its name (its loggers' name), region, CDK app and how to start it.
+
+    ``app_directory``: where ``app.py`` is synthesized. ``start``: builds the (not yet started) embedded AWS for a
+    synthesized assembly. ``banner``: the service's own lines for the banner (examples of requests), given the
+    running embedded AWS and the API's and the AWS endpoint's base URLs.
+    """
+
+    service_name: str
+    region: str
+    app_directory: Path
+    start: Callable[[Path], EmbeddedAws]
+    banner: Callable[[EmbeddedAws, str, str], list[str]]
+
+
+def main(serving: Serving) -> int:
+    """Serve until Ctrl-C (or SIGTERM); returns the process's exit code (0, 1 on a failed start, 130 on abort).
+
+    Ports from the environment: ``HOST`` (127.0.0.1), ``PORT`` (3000, the API), ``AWS_PORT`` (5000, the AWS endpoint).
+    """
+    use_offline_environment(serving.region)
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", DEFAULT_PORT))
     aws_port = int(os.environ.get("AWS_PORT", DEFAULT_AWS_PORT))
@@ -279,9 +287,9 @@ def main() -> int:
     # Installed explicitly: a background job's shell may have set SIGINT to "ignore".
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    quiet_logs(SETTINGS.service_name)
+    quiet_logs(serving.service_name)
     try:
-        return _serve(SETTINGS, host, port, aws_port, stop, running)
+        return _serve(serving, host, port, aws_port, stop, running)
     except KeyboardInterrupt:
         print("\nstopped", flush=True)
         return 130
@@ -294,18 +302,20 @@ def main() -> int:
 
 
 def _serve(
-    settings: ServiceSettings, host: str, port: int, aws_port: int, stop: threading.Event, running: threading.Event
+    serving: Serving, host: str, port: int, aws_port: int, stop: threading.Event, running: threading.Event
 ) -> int:
-    from local.api import LocalApi
-    from local.runtime import EmbeddedAws
+    from embedded_aws.services.apigateway import LocalApi
 
     for free_port in (port, aws_port):
         _check_free(host, free_port)  # before the synth: a busy port should not cost ten seconds to find out
     started = time.perf_counter()
-    print(f"Synthesizing {settings.service_name} and deploying it into the embedded AWS ...", flush=True)
-    with tempfile.TemporaryDirectory() as assembly, EmbeddedAws(synthesize(Path(assembly))) as aws:
+    print(f"Synthesizing {serving.service_name} and deploying it into the embedded AWS ...", flush=True)
+    with (
+        tempfile.TemporaryDirectory() as assembly,
+        serving.start(synthesize(serving.app_directory, Path(assembly))) as aws,
+    ):
         # LOG_LEVEL=INFO shows every handler's structured log lines.
-        quiet_logs(settings.service_name, os.environ.get("LOG_LEVEL", "WARNING").upper())
+        quiet_logs(serving.service_name, os.environ.get("LOG_LEVEL", "WARNING").upper())
         lock = threading.Lock()
         api = LocalApi(aws)
         httpd = ThreadingHTTPServer((host, port), make_handler(api, LocalControls(aws, lock)))
@@ -320,7 +330,22 @@ def _serve(
         api_thread = threading.Thread(target=httpd.serve_forever, name="local-api", daemon=True)
         api_thread.start()
         running.set()
-        _print_banner(settings, aws, api, host, port, aws_port, time.perf_counter() - started)
+        base, endpoint = f"http://{_display(host)}:{port}", f"http://{_display(host)}:{aws_port}"
+        lines = [
+            f"\n{serving.service_name} is running on the embedded AWS"
+            f" (ready in {time.perf_counter() - started:.1f} s)\n",
+            "API (as deployed):",
+            *(f"  {method:6} {base}{route.resource}" for route in api.routes for method in sorted(route.methods)),
+            "",
+            *serving.banner(aws, base, endpoint),
+            f"AWS endpoint (the same in-process account; any credentials, e.g. AWS_ACCESS_KEY_ID=testing): {endpoint}",
+            "  boto3.client('dynamodb', endpoint_url=..., region_name=..., "
+            "aws_access_key_id='testing', aws_secret_access_key='testing')\n",
+            f"Local controls: {base}/_local  (faults, redeliver, duplicate-execution, state, executions)",
+            f"  curl {base}/_local/state\n",
+            "Ctrl-C stops.",
+        ]
+        print("\n".join(lines), flush=True)
         stop.wait()
         print("\nstopping ...", flush=True)
         httpd.shutdown()
@@ -335,45 +360,6 @@ def _serve(
     return 0
 
 
-def _print_banner(
-    settings: ServiceSettings, aws: Any, api: Any, host: str, port: int, aws_port: int, startup_seconds: float
-) -> None:
-    base, endpoint = f"http://{_display(host)}:{port}", f"http://{_display(host)}:{aws_port}"
-    collection = settings.route
-    fault = json.dumps({"function": SAGA_STEPS[0].name, "kind": "business_error", "count": 1})
-    example = '{"customer_id": "c-1", "items": [{"sku": "sku-1", "quantity": 2}]}'
-    routes = "\n".join(
-        f"  {method:6} {base}{route.resource}" for route in api.routes for method in sorted(route.methods)
-    )
-    # What the deployed API checks that the local one does not: its authorization is the generated api_auth.
-    unchecked = (
-        "SigV4 signatures are not checked (the caller is the X-Local-Caller-Arn header's IAM ARN, else a local"
-        " developer) and request validation is not applied locally"
-        if settings.api_auth == "iam"
-        else "no authorization (api_auth none); request validation is not applied locally"
-    )
-    lines = [
-        f"\n{settings.service_name} is running on the embedded AWS (ready in {startup_seconds:.1f} s)\n",
-        f"API (as deployed; {unchecked}):\n{routes}\n",
-        "Try:",
-        f"  curl -i -X POST {base}{collection} -H 'Content-Type: application/json' \\",
-        f"       -H 'Idempotency-Key: k1' -d '{example}'",
-        f"  curl -s {base}{collection}/<id from the Location header>\n",
-        f"AWS endpoint (the same in-process account; any credentials, e.g. AWS_ACCESS_KEY_ID=testing): {endpoint}",
-        f"  aws --endpoint-url {endpoint} --region {settings.aws_region} dynamodb scan "
-        f"--table-name {aws.stack.outputs['EntityTableName']}",
-        f"  aws --endpoint-url {endpoint} --region {settings.aws_region} stepfunctions list-executions "
-        f"--state-machine-arn {aws.state_machine_arn}",
-        "  boto3.client('dynamodb', endpoint_url=..., region_name=..., "
-        "aws_access_key_id='testing', aws_secret_access_key='testing')\n",
-        f"Local controls: {base}/_local  (faults, redeliver, duplicate-execution, state, executions)",
-        f"  curl -X POST {base}/_local/faults -d '{fault}'",
-        f"  curl {base}/_local/state\n",
-        "Ctrl-C stops.",
-    ]
-    print("\n".join(lines), flush=True)
-
-
 def _check_free(host: str, port: int) -> None:
     with socket.socket() as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -385,7 +371,3 @@ def _check_free(host: str, port: int) -> None:
 
 def _display(host: str) -> str:
     return "localhost" if host in {"127.0.0.1", "0.0.0.0", ""} else host
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -21,7 +21,7 @@ Per request, where moto and botocore redo what depends on nothing that changed:
 - moto answers DynamoDB item operations, and DynamoDB Streams' GetRecords, by walking the response
   through botocore's output shape. The result is already the wire JSON (attribute values, base64 for
   binary, epoch seconds for times), so it is dumped as is; botocore parses it into the same response
-  (tests/local/test_emulation.py checks that).
+  (tests/test_engine_emulation.py checks that).
 
 Per process: the objects a deployment leaves (moto's backends, botocore's service models, every
 handler module: some 400,000) live as long as the emulation does, yet each full garbage collection

@@ -4,7 +4,7 @@ from typing import Any
 
 import boto3
 
-from local.deploy import DeployedStack
+from embedded_aws.engine.deploy import DeployedStack
 
 
 class Resolver:

@@ -1,0 +1,1 @@
+"""Deploying a cloud assembly into moto and running it: the deployment, resources, runtime, virtual clock, faults."""
