@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 from embedded_aws.engine.runtime import EmbeddedAws
 from embedded_aws.services.apigateway import ApiResponse, LocalApi
-from embedded_aws.services.streams import StreamPoller
+from embedded_aws.services.streams import StreamPoller, stream_records
 
 REGION = "eu-west-1"
 HANDLERS = Path(__file__).resolve().parent / "fixture_app" / "handlers"
@@ -74,19 +74,11 @@ def only_execution(aws: EmbeddedAws, item_id: str) -> dict[str, Any]:
 
 def stream_sequence_numbers(aws: EmbeddedAws) -> dict[str, str]:
     """The outbox stream's INSERT records still in the stream: sequence number by item id."""
-    streams = boto3.client("dynamodbstreams")
     stream_arn = poller_of(aws, RELAY).mapping.stream_arn
     numbers = {}
-    for shard in streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]:
-        iterator = streams.get_shard_iterator(
-            StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-        )["ShardIterator"]
-        while iterator:
-            response = streams.get_records(ShardIterator=iterator, Limit=1000)
-            for record in response["Records"]:
-                if record["eventName"] == "INSERT":
-                    numbers[record["dynamodb"]["NewImage"]["entity_id"]["S"]] = record["dynamodb"]["SequenceNumber"]
-            iterator = response.get("NextShardIterator") if response["Records"] else None
+    for record in stream_records(stream_arn):
+        if record["eventName"] == "INSERT":
+            numbers[record["dynamodb"]["NewImage"]["entity_id"]["S"]] = record["dynamodb"]["SequenceNumber"]
     return numbers
 
 

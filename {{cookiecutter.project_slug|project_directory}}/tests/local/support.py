@@ -14,6 +14,7 @@ from typing import Any
 import boto3
 from embedded_aws.services.apigateway import LOCAL_CALLER_HEADER, ApiResponse, LocalApi
 from embedded_aws.services.awslambda import Invocation
+from embedded_aws.services.streams import stream_records
 
 from infra.saga_definition import ASL_PATH
 from infra.saga_model import SagaStep, pascal, retriable_steps
@@ -149,20 +150,12 @@ def live_idempotency_records(aws: ServiceOnEmbeddedAws) -> int:
 
 def stream_sequence_numbers(aws: ServiceOnEmbeddedAws) -> dict[str, str]:
     """The outbox stream's INSERT records: sequence number by entity id."""
-    streams = boto3.client("dynamodbstreams")
     (poller,) = aws.pollers
     stream_arn = poller.mapping.stream_arn
     numbers = {}
-    for shard in streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]:
-        iterator = streams.get_shard_iterator(
-            StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-        )["ShardIterator"]
-        while iterator:
-            response = streams.get_records(ShardIterator=iterator, Limit=1000)
-            for record in response["Records"]:
-                if record["eventName"] == "INSERT":
-                    numbers[record["dynamodb"]["NewImage"]["entity_id"]["S"]] = record["dynamodb"]["SequenceNumber"]
-            iterator = response.get("NextShardIterator") if response["Records"] else None
+    for record in stream_records(stream_arn):
+        if record["eventName"] == "INSERT":
+            numbers[record["dynamodb"]["NewImage"]["entity_id"]["S"]] = record["dynamodb"]["SequenceNumber"]
     return numbers
 
 

@@ -83,6 +83,24 @@ def stream_mappings(stack: DeployedStack, resolver: Resolver) -> list[StreamMapp
     return mappings
 
 
+def stream_records(stream_arn: str) -> list[dict[str, Any]]:
+    """Every record still in a DynamoDB stream, oldest first per shard, as the Streams API's GetRecords gives them.
+
+    Read from TRIM_HORIZON through the API (not moto's backend), so what it shows is what a reader would get.
+    """
+    streams = boto3.client("dynamodbstreams")
+    records: list[dict[str, Any]] = []
+    for shard in streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]:
+        iterator = streams.get_shard_iterator(
+            StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        while iterator:
+            response = streams.get_records(ShardIterator=iterator, Limit=READ_LIMIT)
+            records.extend(response["Records"])
+            iterator = response.get("NextShardIterator") if response["Records"] else None
+    return records
+
+
 def records_stamped_by(clock: VirtualClock) -> Any:
     """Stream records get their ApproximateCreationDateTime from the virtual clock, as their age is judged by it."""
 
