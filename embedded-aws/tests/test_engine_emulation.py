@@ -6,6 +6,7 @@ transaction, the outbox stream's relay starts one execution per row, and the exe
 """
 
 import json
+import threading
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -16,6 +17,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from embedded_aws.engine.runtime import EmbeddedAws
+from embedded_aws.server import LocalControls
 from embedded_aws.services.streams import STREAM_RETENTION_SECONDS
 from fixture_stack import (
     COMPLETE,
@@ -345,3 +347,19 @@ def test_queue_messages_lists_every_waiting_message_and_leaves_them_queued(aws: 
     assert second == first
     attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"])
     assert attributes["Attributes"]["ApproximateNumberOfMessagesNotVisible"] == "0"
+
+
+def test_the_local_fault_controls_answer_with_the_short_names_they_accept(aws: EmbeddedAws) -> None:
+    # Given the /_local controls of a running stack
+    controls = LocalControls(aws, threading.Lock())
+    _, listing = controls.handle("GET", "/_local/faults", None)
+
+    # When a fault is armed on the relay by its short name
+    status, armed = controls.handle("POST", "/_local/faults", {"function": RELAY, "kind": "crash_before"})
+    _, listed = controls.handle("GET", "/_local/faults", None)
+    controls.handle("DELETE", "/_local/faults", None)
+
+    # Then the answer and the listing name it as it was armed, one of the names GET offers, not the deployed name
+    assert status == 201
+    assert RELAY in listing["functions"]
+    assert armed["armed"] == listed["armed"] == {RELAY: ["crash_before"]}

@@ -106,7 +106,7 @@ class LocalControls:
         from embedded_aws.engine.faults import FaultKind
 
         return 200, {
-            "armed": self._aws.faults.armed(),
+            "armed": self._armed(),
             "kinds": [kind.value for kind in FaultKind],
             "functions": self._aws.lambdas.short_names(),
         }
@@ -135,11 +135,15 @@ class LocalControls:
                 "message": f"no single function for {body['function']!r}",
                 "functions": self._aws.lambdas.short_names(),
             }
-        return 201, {"armed": self._aws.faults.armed()}
+        return 201, {"armed": self._armed()}
 
     def _clear(self, _body: Any) -> tuple[int, Any]:
         self._aws.faults.clear()
-        return 200, {"armed": self._aws.faults.armed()}
+        return 200, {"armed": self._armed()}
+
+    def _armed(self) -> dict[str, list[str]]:
+        """The armed faults by short name, the names GET lists and POST accepts, not the deployed names."""
+        return {self._aws.lambdas.short_name_of(name): kinds for name, kinds in self._aws.faults.armed().items()}
 
     def _redeliver(self, _body: Any) -> tuple[int, Any]:
         return 200, {"records_redelivered": self._aws.redeliver_streams()}

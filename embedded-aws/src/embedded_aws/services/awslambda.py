@@ -324,6 +324,10 @@ class LambdaRuntime:
         """Every function's short name (what ``function_name`` accepts besides handler modules), sorted."""
         return sorted(self._short_name(function) for function in self._functions.values())
 
+    def short_name_of(self, function_name: str) -> str:
+        """The short name of the deployed function ``function_name``. Raises KeyError for a name not deployed."""
+        return self._short_name(self._functions[function_name])
+
     def function_name(self, short_name: str) -> str:
         """A deployed function's name, by its handler module (``outbox_relay``) or its short name.
 
