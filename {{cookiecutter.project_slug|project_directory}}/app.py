@@ -1,4 +1,8 @@
-"""CDK entry point (`cdk synth` and `cdk deploy` run `python app.py`): one environment-agnostic stack, nag-checked."""
+"""CDK entry point (`cdk synth` and `cdk deploy` run `python app.py`): one environment-agnostic stack, nag-checked.
+
+With the context `github_repository` (`make deploy-role`) the app also has the stack of GitHub Actions' deploy roles
+(infra/github_deploy_role.py); the service's stack is the same either way.
+"""
 
 import json
 import os
@@ -14,11 +18,22 @@ import cdk_nag
 # installs; `python app.py` in a checkout whose environment lacks it (the template's own tests) finds it here.
 sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))
 
+from infra.github_deploy_role import (
+    DEFAULT_ENVIRONMENTS,
+    GitHubDeployRoleStack,
+    InvalidDeployRoleContext,
+    parse_environments,
+    parse_oidc_provider_arn,
+    parse_repository,
+)
 from infra.saga_asl import SHORTEN_THE_SAGA, SagaTooLongForExpress
 from infra.saga_definition import StaleDefinition
 from infra.saga_steps import SAGA_STEPS
 from infra.settings import SETTINGS
 from infra.stack import ServiceStack
+
+# `make deploy-role` deploys this stack by name; `make deploy` (the service's stack) is run without the context.
+DEPLOY_ROLE_STACK_NAME = f"{SETTINGS.service_name}-github-deploy-roles"
 
 
 def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = None) -> cdk.App:
@@ -34,6 +49,20 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
         # parameter that the local (embedded AWS) deployment does not have.
         synthesizer=cdk.DefaultStackSynthesizer(generate_bootstrap_version_rule=False),
     )
+    repository = app.node.try_get_context("github_repository")
+    if repository is not None:
+        environments = app.node.try_get_context("github_environments")
+        oidc_provider_arn = app.node.try_get_context("github_oidc_provider_arn")
+        GitHubDeployRoleStack(
+            app,
+            DEPLOY_ROLE_STACK_NAME,
+            settings=SETTINGS,
+            repository=parse_repository(repository),
+            environments=DEFAULT_ENVIRONMENTS if environments is None else parse_environments(environments),
+            oidc_provider_arn=None if oidc_provider_arn is None else parse_oidc_provider_arn(oidc_provider_arn),
+            description=f"{SETTINGS.service_name}: the roles GitHub Actions deploys it with (OIDC, no keys)",
+            synthesizer=cdk.DefaultStackSynthesizer(generate_bootstrap_version_rule=False),
+        )
     cdk.Validations.of(app).add_plugins(cdk_nag.AwsSolutionsChecks(app))
     return app
 
@@ -57,4 +86,6 @@ if __name__ == "__main__":
         sys.exit(str(stale))  # one line saying what to run, rather than a traceback
     except SagaTooLongForExpress as too_long:
         sys.exit(f"infra/saga_steps.py: {too_long}: {SHORTEN_THE_SAGA}")
+    except InvalidDeployRoleContext as invalid:
+        sys.exit(str(invalid))
     app.synth()
