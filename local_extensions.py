@@ -101,9 +101,21 @@ def project_directory(slug: str) -> str:
     return slug if _pre_gen_hook.is_valid_slug(slug) else INVALID_SLUG_DIRECTORY
 
 
+def import_afresh_next_time() -> None:
+    """Make the next Jinja environment import this module again, from the template as it is on disk then.
+
+    ``cruft update`` renders the template at the project's commit and then at the new one in one process, from one
+    checkout it moves between them: a cached module would render the new commit with the old commit's filters (a
+    filter added there fails the update; a changed one is silently left out of it). The environment built now keeps
+    the functions it was given.
+    """
+    sys.modules.pop(__name__, None)
+
+
 class TemplateFilters(Extension):
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
+        import_afresh_next_time()
         environment.filters["pascal"] = pascal
         environment.filters["saga_steps"] = saga_steps
         environment.filters["retriable_steps"] = retriable_steps
@@ -147,6 +159,7 @@ class Sandbox(Extension):
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
+        import_afresh_next_time()
         base = type(environment)
         if not environment.sandboxed:
             environment.__class__ = type(
