@@ -3,7 +3,8 @@
 The embedded AWS's server (embedded_aws.server) synthesizes the app, deploys it and serves the REST API on ``PORT``
 (default 3000), the AWS APIs of the same in-process account on ``AWS_PORT`` (default 5000) and local-only controls
 under ``/_local``; this module adds what is the service's own: its settings, its fake provider and the banner's
-example requests. Ctrl-C stops it all.
+example requests, and its OpenAPI description (openapi.json, served with Swagger UI under ``/_local``). Ctrl-C
+stops it all.
 """
 
 import json
@@ -12,6 +13,7 @@ import sys
 from embedded_aws import server
 from embedded_aws.engine.runtime import EmbeddedAws
 
+from infra.openapi import OPENAPI_PATH
 from infra.saga_steps import SAGA_STEPS
 from infra.settings import SETTINGS, ServiceSettings
 from local.aws import PROJECT_ROOT, ServiceOnEmbeddedAws
@@ -51,6 +53,7 @@ def main() -> int:
             app_directory=PROJECT_ROOT,
             start=ServiceOnEmbeddedAws,
             banner=lambda aws, base, endpoint: banner(SETTINGS, aws, base, endpoint),
+            openapi=PROJECT_ROOT / OPENAPI_PATH,
         )
     )
 

@@ -5,7 +5,9 @@ Starts the embedded AWS (synthesize, deploy into moto, real handlers in-process)
 - the AWS APIs of the same in-process account on ``AWS_PORT`` (default 5000), so that
   ``aws --endpoint-url http://localhost:5000 dynamodb scan --table-name ...`` or boto3 with
   ``endpoint_url`` inspect the very tables, queues and executions the API writes to;
-- local-only controls under ``/_local`` (fault injection, redelivery, duplicate executions, state).
+- local-only controls under ``/_local`` (fault injection, redelivery, duplicate executions, state);
+- the service's OpenAPI description at ``/_local/openapi.json`` and a Swagger UI page at ``/_local/docs``
+  (api_description), when the service names its file.
 A background thread polls the outbox stream, so sagas progress while you watch. Ctrl-C stops it all.
 """
 
@@ -29,6 +31,7 @@ from types import FrameType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from embedded_aws import api_description
 from embedded_aws.engine.deploy import SynthFailed, synthesize
 from embedded_aws.engine.offline import use_fake_aws_account
 from embedded_aws.engine.runtime import EmbeddedAws
@@ -100,6 +103,8 @@ class LocalControls:
             "POST /_local/duplicate-execution": '{"name": <execution name>}: start it again with its input',
             "GET /_local/state": "item counts, executions by status, queue depths, stream deliveries",
             "GET /_local/executions": "every saga execution with its status",
+            "GET /_local/openapi.json": "the service's OpenAPI description, this server first in its servers",
+            "GET /_local/docs": "the same in Swagger UI (offline)",
         }
 
     def _faults(self, _body: Any) -> tuple[int, Any]:
@@ -165,7 +170,9 @@ class LocalControls:
         ]
 
 
-def make_handler(api: Any, controls: LocalControls) -> type[BaseHTTPRequestHandler]:
+def make_handler(api: Any, controls: LocalControls, openapi: Path | None = None) -> type[BaseHTTPRequestHandler]:
+    """The request handler class of the API's port; ``openapi``: the service's OpenAPI file (None: it has none)."""
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "local-api"
@@ -175,7 +182,16 @@ def make_handler(api: Any, controls: LocalControls) -> type[BaseHTTPRequestHandl
             url = urlsplit(self.path)
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
-            if url.path == "/_local" or url.path.startswith("/_local/"):
+            if url.path in api_description.PATHS:
+                base = f"http://{self.headers.get('Host') or 'localhost'}"
+                query = parse_qs(url.query)
+                try:
+                    status, content_type, payload = api_description.answer(url.path, query, openapi, base)
+                except (OSError, ValueError) as error:
+                    status, content_type = 500, "application/json"
+                    payload = json.dumps({"error": "unreadable_openapi", "message": str(error)}).encode()
+                headers = {"Content-Type": content_type}
+            elif url.path == "/_local" or url.path.startswith("/_local/"):
                 try:
                     body = json.loads(raw) if raw else None
                 except ValueError:
@@ -259,7 +275,8 @@ class Serving:
 
     ``app_directory``: where ``app.py`` is synthesized. ``start``: builds the (not yet started) embedded AWS for a
     synthesized assembly. ``banner``: the service's own lines for the banner (examples of requests), given the
-    running embedded AWS and the API's and the AWS endpoint's base URLs.
+    running embedded AWS and the API's and the AWS endpoint's base URLs. ``openapi``: the service's OpenAPI
+    document, served at ``/_local/openapi.json`` and as a Swagger UI page at ``/_local/docs`` (None: neither).
     """
 
     service_name: str
@@ -267,6 +284,7 @@ class Serving:
     app_directory: Path
     start: Callable[[Path], EmbeddedAws]
     banner: Callable[[EmbeddedAws, str, str], list[str]]
+    openapi: Path | None = None
 
 
 def main(serving: Serving) -> int:
@@ -322,7 +340,7 @@ def _serve(
         quiet_logs(serving.service_name, os.environ.get("LOG_LEVEL", "WARNING").upper())
         lock = threading.Lock()
         api = LocalApi(aws)
-        httpd = ThreadingHTTPServer((host, port), make_handler(api, LocalControls(aws, lock)))
+        httpd = ThreadingHTTPServer((host, port), make_handler(api, LocalControls(aws, lock), serving.openapi))
         httpd.daemon_threads = True
         try:
             aws_server, aws_thread = start_aws_endpoint(host, aws_port)
@@ -347,6 +365,14 @@ def _serve(
             "aws_access_key_id='testing', aws_secret_access_key='testing')\n",
             f"Local controls: {base}/_local  (faults, redeliver, duplicate-execution, state, executions)",
             f"  curl {base}/_local/state\n",
+            *(
+                [
+                    f"API description (OpenAPI): {base}{api_description.DOCUMENT_PATH}",
+                    f"  Swagger UI: {base}{api_description.SWAGGER_UI_PATH}\n",
+                ]
+                if serving.openapi
+                else []
+            ),
             "Ctrl-C stops.",
         ]
         print("\n".join(lines), flush=True)

@@ -28,19 +28,21 @@ from {{ cookiecutter.package_name }}.configuration import CreateConfiguration
 from {{ cookiecutter.package_name }}.dal.entities import AlreadyCreated, EntityStore
 from {{ cookiecutter.package_name }}.errors import KeyReusedWithOtherPayload
 from {{ cookiecutter.package_name }}.handlers.http import (
+    IDEMPOTENCY_KEY_HEADER,
     JSON_CONTENT_TYPE,
     InvalidIdempotencyKey,
     UnsupportedMediaType,
     caller_principal,
     canonical_json,
     error_response,
+    error_responses,
     idempotency_key_from,
     is_json_content_type,
     link,
     with_json_media_type_in_lowercase,
 )
 from {{ cookiecutter.package_name }}.logic.intake import created_response, is_same_request, plan_creation
-from {{ cookiecutter.package_name }}.models import {{ cookiecutter.domain | pascal }}Request
+from {{ cookiecutter.package_name }}.models import {{ cookiecutter.domain | pascal }}Accepted, {{ cookiecutter.domain | pascal }}Request
 
 logger = Logger()
 tracer = Tracer()
@@ -70,7 +72,32 @@ idempotency_config = IdempotencyConfig(
 persistence = DynamoDBPersistenceLayer(table_name=configuration.idempotency_table_name)
 
 
-@app.post(COLLECTION)
+# The answers below are this route's part of openapi.json (infra/openapi.py): one per status the handler returns.
+@app.post(
+    COLLECTION,
+    summary="Create one {{ cookiecutter.domain }} per Idempotency-Key",
+    description=(
+        f"The same {IDEMPOTENCY_KEY_HEADER} and body again (a retry) answers the first 201, byte for byte, and"
+        " creates nothing; the key with another body is a 422. The saga runs after the answer: GET the Location"
+        " for its progress."
+    ),
+    responses={
+        201: {
+            "description": "created (or the replay of the request that created it)",
+            "headers": {"Location": {"description": "the same path as links.self", "schema": {"type": "string"}}},
+            "content": {JSON_CONTENT_TYPE: {"model": {{ cookiecutter.domain | pascal }}Accepted}},
+        },
+        **error_responses(
+            {
+                400: f"invalid_request (the body; `fields` lists why) or invalid_idempotency_key (the"
+                f" {IDEMPOTENCY_KEY_HEADER} header is missing, sent with different values or not printable ASCII)",
+                409: "request_in_progress: the first request with this key is still running; retry after Retry-After",
+                415: f"unsupported_media_type: send the body as {JSON_CONTENT_TYPE}",
+                422: "idempotency_key_reused: this key was already used with another body",
+            }
+        ),
+    },
+)
 def create_{{ cookiecutter.domain }}(body: {{ cookiecutter.domain | pascal }}Request) -> Response[dict[str, Any]]:
     event = app.current_event.raw_event
     if not is_json_content_type(event):
@@ -126,6 +153,16 @@ def _invalid_body(error: RequestValidationError | RequestUnsupportedContentType)
         for detail in error.errors()
     ]
     return _rejected(400, "invalid_request", "the body is not a valid {{ cookiecutter.domain }}", fields=fields)
+
+
+@app.exception_handler(ValueError)
+def _unreadable_body(error: ValueError) -> Response[dict[str, Any]]:
+    # Powertools parses a form or multipart body before the route runs and raises ValueError for a malformed one
+    # (multipart without a boundary; found by schemathesis): a body not declared as JSON is refused as such, like any
+    # other, and any other ValueError stays the error it is.
+    if is_json_content_type(app.current_event.raw_event):
+        raise error
+    return _not_json()
 
 
 @app.exception_handler(UnsupportedMediaType)

@@ -12,7 +12,9 @@ from functools import partial
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.shared.json_encoder import Encoder
+from pydantic import BaseModel, Field
 
 JSON_CONTENT_TYPE = "application/json"
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
@@ -139,9 +141,38 @@ def link(event: Mapping[str, Any], route: str) -> str:
 
 
 def error_response(status_code: int, code: str, message: str, **details: Any) -> Response[dict[str, Any]]:
-    """The JSON error body every API handler answers with: ``{"error": code, "message": ..., **details}``."""
+    """The JSON error body every API handler answers with: ``{"error": code, "message": ..., **details}``, an
+    ApiError (``details``: its optional fields)."""
     return Response(
         status_code=status_code,
         content_type=content_types.APPLICATION_JSON,
         body={"error": code, "message": message, **details},
     )
+
+
+class FieldProblem(BaseModel):
+    field: str = Field(description="the field's dotted path in the body, e.g. items.0.quantity")
+    message: str
+
+
+class ApiError(BaseModel):
+    """The body of every error the API's handlers answer (`error_response`).
+
+    `error` is a stable code to branch on, `message` is for people; `fields` lists a refused body's problems
+    (`invalid_request` only). Single backticks: this docstring is the schema's description in openapi.json.
+    """
+
+    error: str
+    message: str
+    fields: list[FieldProblem] | None = None
+
+
+def error_responses(descriptions: Mapping[int, str]) -> dict[int, OpenAPIResponse]:
+    """A route's error answers for its OpenAPI description: ``{status: description}`` -> ApiError bodies.
+
+    Each description names the ``error`` codes of that status, so a client knows what to branch on.
+    """
+    return {
+        status: {"description": description, "content": {JSON_CONTENT_TYPE: {"model": ApiError}}}
+        for status, description in descriptions.items()
+    }
