@@ -5,11 +5,13 @@ from aws_cdk import aws_apigateway as apigateway
 from constructs import Construct
 
 from infra.functions import FunctionFactory, log_group
+from infra.request_validation import gateway_error_templates, request_body_schema
 from infra.saga_model import pascal
 from infra.settings import ServiceSettings
 from infra.storage import Storage
 
 from {{ cookiecutter.package_name }}.configuration import CreateConfiguration, ReadConfiguration
+from {{ cookiecutter.package_name }}.models import {{ cookiecutter.domain | pascal }}Request
 
 IDEMPOTENCY_KEY_HEADER = "method.request.header.Idempotency-Key"
 # API Gateway gives up after 29 s; a shorter Lambda timeout returns the function's own error instead.
@@ -90,14 +92,27 @@ class Api(Construct):
         validator = self.rest_api.add_request_validator(
             "RequestValidator", validate_request_body=True, validate_request_parameters=True
         )
-        # Rejects anything but a JSON object before it costs an invocation; the function validates the fields.
-        request_model = self.rest_api.add_model(
+        # The create handler's own request model, as draft 4: API Gateway refuses exactly the bodies the handler
+        # would, before they cost an invocation (infra/request_validation.py).
+        request_schema = request_body_schema({{ cookiecutter.domain | pascal }}Request)
+        request_model = apigateway.CfnModel(
+            self.rest_api,
             f"{entity}Request",
+            rest_api_id=self.rest_api.rest_api_id,
             content_type="application/json",
-            schema=apigateway.JsonSchema(
-                schema=apigateway.JsonSchemaVersion.DRAFT4, type=apigateway.JsonSchemaType.OBJECT
-            ),
+            schema=request_schema,
         )
+        # A deployment is a snapshot of the API: a changed model must make a new one, as RestApi.add_model's do.
+        assert self.rest_api.latest_deployment is not None
+        self.rest_api.latest_deployment.add_to_logical_id({"requestModel": request_schema})
+        # What the validator refuses is answered in the handlers' ApiError shape, not API Gateway's {"message"}.
+        for response_type, body in gateway_error_templates(settings.domain).items():
+            self.rest_api.add_gateway_response(
+                pascal(response_type.lower()),
+                type=apigateway.ResponseType.of(response_type),
+                status_code="400",
+                templates={"application/json": body},
+            )
 
         # Replaced by the stack's ApiUrl output, whose name carries no hash that changes with the construct path.
         self.rest_api.node.try_remove_child("Endpoint")
@@ -107,7 +122,9 @@ class Api(Construct):
             "POST",
             apigateway.LambdaIntegration(self.create_function, allow_test_invoke=False),
             request_parameters={IDEMPOTENCY_KEY_HEADER: True},
-            request_models={"application/json": request_model},
+            request_models={
+                "application/json": apigateway.Model.from_model_name(self, "RequestModel", request_model.ref)
+            },
             request_validator=validator,
         )
         collection.add_resource("{id}").add_method(

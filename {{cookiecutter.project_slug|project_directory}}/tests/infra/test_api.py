@@ -4,6 +4,7 @@ from typing import Any
 
 from aws_cdk.assertions import Match, Template
 
+from infra.request_validation import gateway_error_templates, request_body_schema
 from infra.saga_model import pascal
 from infra.settings import SETTINGS
 from tests.infra.support import (
@@ -14,6 +15,8 @@ from tests.infra.support import (
     logical_id_of_type,
     resources_of_type,
 )
+
+from {{ cookiecutter.package_name }}.models import {{ cookiecutter.domain | pascal }}Request
 
 CREATE_HANDLER = f"create_{SETTINGS.domain}"
 GET_HANDLER = f"get_{SETTINGS.domain}"
@@ -52,23 +55,38 @@ def test_methods_use_the_configured_authorization(template: Template) -> None:
     template.all_resources_properties("AWS::ApiGateway::Method", {"AuthorizationType": expected})
 
 
-def test_post_requires_an_idempotency_key_and_a_json_object_body(
-    template: Template, template_json: dict[str, Any]
-) -> None:
+def test_post_requires_an_idempotency_key_and_a_body_of_the_handlers_model(template_json: dict[str, Any]) -> None:
     # Given the POST method
     post = method(template_json, "POST")
     # When API Gateway validates a request
     validator = template_json["Resources"][post["RequestValidatorId"]["Ref"]]["Properties"]
     model = template_json["Resources"][post["RequestModels"]["application/json"]["Ref"]]["Properties"]
-    # Then it rejects a missing Idempotency-Key header and any body that is not a JSON object
+    # Then it rejects a missing Idempotency-Key header and any body the handler's request model would refuse:
+    # the deployed model is the one derived from the pydantic model (tests/unit/test_request_validation.py
+    # proves it accepts exactly what the handler accepts)
     assert post["RequestParameters"] == {"method.request.header.Idempotency-Key": True}
     assert validator["ValidateRequestBody"] is True
     assert validator["ValidateRequestParameters"] is True
-    assert model["Schema"]["type"] == "object"
+    assert model["ContentType"] == "application/json"
+    assert model["Schema"] == request_body_schema({{ cookiecutter.domain | pascal }}Request)
     # And the create function receives it through the Lambda proxy integration
     create_function, _ = function_by_handler(template_json, CREATE_HANDLER)
     assert post["Integration"]["Type"] == "AWS_PROXY"
     assert create_function in str(post["Integration"]["Uri"])
+
+
+def test_what_the_validator_refuses_is_answered_in_the_handlers_error_shape(template_json: dict[str, Any]) -> None:
+    # Given the API's gateway responses
+    # When API Gateway refuses a body or a header before any handler runs
+    responses = {
+        resource["Properties"]["ResponseType"]: resource["Properties"]
+        for resource in resources_of_type(template_json, "AWS::ApiGateway::GatewayResponse").values()
+    }
+    # Then it answers 400 with an ApiError body, as the handler does for the same request
+    assert {
+        response_type: (response["StatusCode"], response["ResponseTemplates"]["application/json"])
+        for response_type, response in responses.items()
+    } == {response_type: ("400", body) for response_type, body in gateway_error_templates(SETTINGS.domain).items()}
 
 
 def test_get_is_proxied_to_the_get_function(template_json: dict[str, Any]) -> None:
