@@ -73,15 +73,21 @@ def test_the_workflow_matrix_is_the_list_of_supported_combinations() -> None:
 
 
 def test_a_combination_option_selects_that_combinations_checks_only() -> None:
-    # Given the arguments of the workflow's render job for one combination that `make test` also runs whole
+    # Given one combination that `make test` also runs whole
     combination = "single-step-without-compensation"
     assert combination in WHOLE_SUITE_IDS
-    # When pytest collects with them
-    ids = _collected_ids(_collect("-m", "combination", "--combination", combination))
-    # Then the render matrix's checks and the generated suite of that combination are collected, and nothing else
-    assert any(id.startswith("tests/test_render_matrix.py::") for id in ids)
-    assert any(id.startswith("tests/test_generated_suite.py::") for id in ids)
-    assert all(f"[{combination}]" in id for id in ids)
+    workflow = TEMPLATE_WORKFLOW.read_text(encoding="utf-8")
+    # When pytest collects with the render job's arguments and with the test-full job's
+    render_job = ["-m", "combination", "--combination", combination, "--ignore", "tests/test_generated_suite.py"]
+    assert f'PYTEST_ARGS="{" ".join(render_job)}"'.replace(combination, "${{ matrix.combination }}") in workflow
+    rendered = _collected_ids(_collect(*render_job))
+    full = _collected_ids(_collect("tests/test_generated_suite.py", "--all-combinations", "--combination", combination))
+    # Then the render job collects that combination's render matrix checks only, and its generated suite runs once,
+    # in the test-full job
+    assert any(id.startswith("tests/test_render_matrix.py::") for id in rendered)
+    assert not any(id.startswith("tests/test_generated_suite.py::") for id in rendered)
+    assert all(f"[{combination}]" in id for id in rendered)
+    assert [id for id in full if id.startswith("tests/test_generated_suite.py::") and f"[{combination}]" in id]
 
 
 def test_the_tests_of_no_combination_leave_out_every_combinations_checks() -> None:

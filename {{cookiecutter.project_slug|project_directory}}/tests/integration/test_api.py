@@ -88,8 +88,9 @@ def test_after_the_idempotency_record_expired_a_retry_still_creates_nothing(crea
         ({"customer_id": "c-1", "items": []}, "k", "invalid_request"),
         ({**VALID_BODY, "unknown": 1}, "k", "invalid_request"),
         (None, "k", "invalid_request"),
+        ([VALID_BODY], "k", "invalid_request"),
     ],
-    ids=["missing-key", "empty-key", "malformed-json", "no-items", "unknown-field", "no-body"],
+    ids=["missing-key", "empty-key", "malformed-json", "no-items", "unknown-field", "no-body", "array-body"],
 )
 def test_a_bad_request_gets_400_with_a_clear_body_and_writes_nothing(
     create: Any, dynamodb: Any, body: Any, key: str | None, error: str

@@ -102,6 +102,9 @@ def create_{{ cookiecutter.domain }}(body: {{ cookiecutter.domain | pascal }}Req
     event = app.current_event.raw_event
     if not is_json_content_type(event):
         raise UnsupportedMediaType
+    if not isinstance(app.current_event.json_body, dict):
+        # Powertools validates the first element of a top-level array as the body; the gateway's model refuses it.
+        raise RequestValidationError([{"loc": ("body",), "msg": "the body must be a JSON object", "type": "dict_type"}])
     command = {
         "principal": caller_principal(event),
         "idempotency_key": idempotency_key_from(event),
