@@ -49,7 +49,7 @@ class OutboxRelay(Construct):
         state_machine.grant_start_execution(self.function)
         if storage.dispatch_claims_table:
             storage.dispatch_claims_table.grant(
-                self.function, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"
+                self.function, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"
             )
 
         self.function.add_event_source(

@@ -135,7 +135,17 @@ def test_relay_claims_events_only_for_express(template_json: dict[str, Any]) -> 
     # Then only Express relays read and write claims, on the claims table alone
     if SETTINGS.workflow_type == "EXPRESS":
         claims = logical_id_of_type(template_json, "AWS::DynamoDB::Table", "DispatchClaimsTable")
-        assert actions_on(statements, claims) == {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}
-        assert item_actions == {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}
+        assert actions_on(statements, claims) == {
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+        }
+        assert item_actions == {
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+        }
     else:
         assert item_actions == set()

@@ -22,6 +22,7 @@ from moto import mock_aws
 from moto.sqs.models import sqs_backends
 from moto.stepfunctions.responses import get_backend as stepfunctions_backend
 
+from embedded_aws.engine import iam
 from embedded_aws.engine.clock import VirtualClock
 from embedded_aws.engine.deploy import DeployedStack, deploy
 from embedded_aws.engine.faults import Fault, FaultInjector, FaultKind
@@ -30,6 +31,7 @@ from embedded_aws.services.awslambda import (
     Invocation,
     LambdaRuntime,
     ShortName,
+    current_function_name,
     handler_module,
     metrics_per_environment,
 )
@@ -103,7 +105,15 @@ class EmbeddedAws:
         self._state_machine = stepfunctions_backend(account, region).describe_state_machine(self.state_machine_arn)
         self._finished_executions = 0
         self._exit.enter_context(metrics_per_environment())
+        iam.hook_botocore()  # before LambdaRuntime imports the handlers, whose clients copy the session's handlers
         self.lambdas = LambdaRuntime(self.faults, self._short_name)
+        self.iam: iam.Enforcer | None = None
+        if iam.is_enforced():
+            self.iam = iam.function_enforcer(self.lambdas.functions, current_function_name, region, account)
+            self.iam.identities[iam.STATE_MACHINE] = iam.role_identity(
+                self._state_machine.roleArn, self._state_machine.name, account
+            )
+            self._exit.enter_context(iam.enforced(self.iam))
         for stand_in in self._stand_ins:
             self._exit.enter_context(stand_in)
         self._exit.enter_context(self.lambdas.serve_moto_invokes())

@@ -22,6 +22,7 @@ from moto.awslambda.models import LambdaFunction
 from moto.core.exceptions import JsonRESTError
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 
+from embedded_aws.engine import iam
 from embedded_aws.engine.faults import FaultInjector, FaultKind, business_error
 
 Handler = Callable[[dict[str, Any], Any], Any]
@@ -54,9 +55,16 @@ _IMPORTING = threading.Lock()
 # The execution environment whose code runs on this thread (its import or an invocation), None outside them.
 CURRENT_ENVIRONMENT: contextvars.ContextVar[str | None] = contextvars.ContextVar("environment", default=None)
 _ENVIRONMENT_NUMBERS = itertools.count(1)
+
 ENVIRONMENTS_PER_FUNCTION = 4
 # Far longer than any invocation here takes: reached only when invocations wait on each other in a cycle.
 ENVIRONMENT_WAIT_SECONDS = 60.0
+
+
+def current_function_name() -> str | None:
+    """The name of the function whose code (its import or an invocation) runs on this thread, None outside them."""
+    environment = CURRENT_ENVIRONMENT.get()
+    return environment.split("#", 1)[0] if environment else None
 
 
 class InvocationTimedOut(BaseException):
@@ -393,6 +401,8 @@ class LambdaRuntime:
             name = str(parameters["FunctionName"]).rsplit(":function:", 1)[-1]
             if "Qualifier" in parameters or name not in runtime._functions:
                 return invoke_through_api(parameters, region, state_credentials)  # type: ignore[no-any-return]
+            # The task's invoke is the state machine's call: IAM authorizes it against the state machine's role.
+            iam.authorize_call(iam.STATE_MACHINE, "lambda", "Invoke", parameters)
             payload = parameters.get("Payload")
             try:
                 outcome = runtime.invoke(name, json.loads(payload) if payload else {})

@@ -29,6 +29,7 @@ from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguagePa
 from moto.stepfunctions.parser.asl.utils import boto_client
 from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
 
+from embedded_aws.engine import iam
 from embedded_aws.engine.clock import VirtualClock
 from embedded_aws.engine.deploy import DeployedStack
 from embedded_aws.engine.resources import Resolver
@@ -106,7 +107,11 @@ def express_duplicates_run() -> Any:
 def interpreter_set_up_once() -> ExitStack:
     """Parse each definition once and reuse one client per region and service for every task."""
     parse = functools.lru_cache(maxsize=32)(AmazonStateLanguageParser.parse)
-    build_client = functools.lru_cache(maxsize=32)(boto_client.boto_client_for)
+
+    @functools.lru_cache(maxsize=32)
+    def build_client(region: str, service: str) -> Any:
+        # The tasks' calls are the state machine's: IAM checks them against its role (engine.iam).
+        return iam.calls_as(boto_client.boto_client_for(region, service), iam.STATE_MACHINE)
 
     def client_for(region: str, service: str, state_credentials: Any = None) -> Any:
         # moto's boto_client_for ignores the credentials (it signs with fixed fake keys), so they take no part.

@@ -2,9 +2,11 @@
 
 Express executions are not deduplicated by name (they run at least once), so the relay claims
 an event with a conditional write before starting it and marks the claim when the start
-succeeded. A relay that crashed between the two leaves a CLAIMED row; once its lease has passed
-another attempt may take over, which can start a second execution: harmless, because every saga
-action is idempotent.
+succeeded. A start that fails (throttled, denied, timed out) releases its claim, so the stream
+mapping's retry can start the event at once rather than after the lease. A relay that crashed
+between the two leaves a CLAIMED row; once its lease has passed another attempt may take over.
+Both can start a second execution (a timed-out start may have started one): harmless, because
+every saga action is idempotent.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -39,10 +41,19 @@ class ClaimingStarter:
         self._lease = lease
 
     def start(self, name: str, execution_input: str) -> bool:
-        """Start the execution unless this event's execution was already started; False then."""
-        if not self._claim(name, datetime.now(UTC)):
+        """Start the execution unless this event's execution was already started; False then.
+
+        Raises ClaimHeld while another invocation's claim is within its lease, and whatever the start raised
+        (after releasing this invocation's claim).
+        """
+        claimed_at = datetime.now(UTC)
+        if not self._claim(name, claimed_at):
             return False
-        self._starter.start(name, execution_input)
+        try:
+            self._starter.start(name, execution_input)
+        except Exception:
+            self._release(name, claimed_at)
+            raise
         self._client.update_item(
             TableName=self._table_name,
             Key={"event_id": {"S": name}},
@@ -51,6 +62,21 @@ class ClaimingStarter:
             ExpressionAttributeValues={":started": {"S": STARTED}},
         )
         return True
+
+    def _release(self, event_id: str, claimed_at: datetime) -> None:
+        try:
+            self._client.delete_item(
+                TableName=self._table_name,
+                Key={"event_id": {"S": event_id}},
+                ConditionExpression="#state = :claimed AND claimed_at = :claimed_at",
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues={
+                    ":claimed": {"S": CLAIMED},
+                    ":claimed_at": {"N": str(int(claimed_at.timestamp()))},
+                },
+            )
+        except ClientError:
+            pass  # the claim was taken over, or the release failed too: its lease still ends it
 
     def _claim(self, event_id: str, now: datetime) -> bool:
         try:
