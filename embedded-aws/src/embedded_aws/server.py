@@ -323,6 +323,16 @@ def main(serving: Serving) -> int:
         return 1
 
 
+class LocalApiServer(ThreadingHTTPServer):
+    """The local API's HTTP server: a client that hangs up before reading its answer (``curl ... | head``) is
+    normal traffic, not an error to print with a traceback."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionResetError | BrokenPipeError):
+            return
+        super().handle_error(request, client_address)
+
+
 def _serve(
     serving: Serving, host: str, port: int, aws_port: int, stop: threading.Event, running: threading.Event
 ) -> int:
@@ -340,7 +350,7 @@ def _serve(
         quiet_logs(serving.service_name, os.environ.get("LOG_LEVEL", "WARNING").upper())
         lock = threading.Lock()
         api = LocalApi(aws)
-        httpd = ThreadingHTTPServer((host, port), make_handler(api, LocalControls(aws, lock), serving.openapi))
+        httpd = LocalApiServer((host, port), make_handler(api, LocalControls(aws, lock), serving.openapi))
         httpd.daemon_threads = True
         try:
             aws_server, aws_thread = start_aws_endpoint(host, aws_port)

@@ -10,6 +10,7 @@ from {{ cookiecutter.package_name }}.handlers.http import (
     base_path,
     caller_principal,
     canonical_json,
+    field_problems,
     idempotency_key_from,
     is_json_content_type,
     link,
@@ -141,3 +142,21 @@ def test_a_body_is_serialized_the_same_whatever_order_its_keys_were_built_in() -
     built = {"id": "1", "status": "PENDING", "links": {"self": "/x/1"}}
     replayed = json.loads(json.dumps(built, sort_keys=True))
     assert canonical_json(built) == canonical_json(replayed) == json.dumps(replayed, separators=(",", ":"))
+
+
+def test_a_refused_body_names_each_field_by_its_path_and_a_body_that_is_not_json_as_a_whole() -> None:
+    # Given Powertools' validation errors: a field out of range, and a body cut off after 16 characters
+    out_of_range = {"type": "greater_than_equal", "loc": ("body", "items", 0, "quantity"), "msg": "too small"}
+    not_json = {
+        "type": "json_invalid",
+        "loc": ("body", 16),
+        "msg": "JSON decode error",
+        "ctx": {"error": "Expecting value"},
+    }
+    # When they become the ApiError's fields
+    problems = field_problems([out_of_range, not_json])
+    # Then the field is named by its dotted path, and the parse failure belongs to the body, at its character
+    assert problems == [
+        {"field": "items.0.quantity", "message": "too small"},
+        {"field": "", "message": "not JSON: Expecting value at character 16"},
+    ]

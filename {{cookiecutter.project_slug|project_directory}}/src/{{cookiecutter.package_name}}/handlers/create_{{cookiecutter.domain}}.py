@@ -36,6 +36,7 @@ from {{ cookiecutter.package_name }}.handlers.http import (
     canonical_json,
     error_response,
     error_responses,
+    field_problems,
     idempotency_key_from,
     is_json_content_type,
     link,
@@ -151,10 +152,7 @@ def _invalid_body(error: RequestValidationError | RequestUnsupportedContentType)
     # Powertools reads form and multipart bodies too; only JSON is declared, so any other type is refused as such.
     if not is_json_content_type(app.current_event.raw_event):
         return _not_json()
-    fields = [
-        {"field": ".".join(str(part) for part in detail["loc"] if part != "body"), "message": detail["msg"]}
-        for detail in error.errors()
-    ]
+    fields = field_problems(error.errors())
     return _rejected(400, "invalid_request", "the body is not a valid {{ cookiecutter.domain }}", fields=fields)
 
 

@@ -7,7 +7,7 @@ called, stage or custom domain base path included) and knows nothing of the doma
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import partial
 from typing import Any
 
@@ -148,6 +148,24 @@ def error_response(status_code: int, code: str, message: str, **details: Any) ->
         content_type=content_types.APPLICATION_JSON,
         body={"error": code, "message": message, **details},
     )
+
+
+def field_problems(errors: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:
+    """Powertools' request validation errors (pydantic's shape: ``type``, ``loc``, ``msg``, ``ctx``) as the
+    ApiError's ``fields``: each field's dotted path in the body (``items.0.quantity``; "" for the body itself).
+
+    A body that is not JSON is one problem of the body as a whole, at the character where parsing stopped
+    (Powertools puts that offset where a field's name would be: ``("body", 16)``).
+    """
+    problems = []
+    for detail in errors:
+        if detail.get("type") == "json_invalid":
+            reason = detail.get("ctx", {}).get("error", detail["msg"])
+            problems.append({"field": "", "message": f"not JSON: {reason} at character {detail['loc'][-1]}"})
+        else:
+            path = ".".join(str(part) for part in detail["loc"] if part != "body")
+            problems.append({"field": path, "message": detail["msg"]})
+    return problems
 
 
 class FieldProblem(BaseModel):
