@@ -10,10 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 from embedded_aws.engine.deploy import DeployedStack
 from embedded_aws.services.apigateway import LOCAL_CALLER_ARN, LOCAL_CALLER_HEADER, LocalApi, routes_of
 from embedded_aws.services.awslambda import Invocation, LambdaServiceException
 from fixture_stack import COLLECTION
+
+REGION = "eu-west-1"
 
 ROOT = {"Fn::GetAtt": ["Api", "RootResourceId"]}
 
@@ -58,6 +63,7 @@ class FakeAws:
 
     def __init__(self, template: dict[str, Any] = TEMPLATE, physical_ids: dict[str, str] = PHYSICAL_IDS) -> None:
         self.stack = DeployedStack("stack", template, {}, physical_ids)
+        self.region = REGION
         self.invocations: list[tuple[str, dict[str, Any]]] = []
         self.answer: Invocation | Exception = Invocation(
             {
@@ -166,6 +172,54 @@ def test_given_an_iam_method_then_the_identity_names_the_local_caller_and_the_lo
     assert [identity["userArn"] for identity in identities] == [alice, LOCAL_CALLER_ARN, None]
     assert identities[0]["accountId"] == "123456789012"
     assert all(LOCAL_CALLER_HEADER not in event["headers"] for _, event in aws.invocations)
+
+
+def signed(url: str, region: str = REGION, service: str = "execute-api") -> dict[str, str]:
+    """The headers botocore's SigV4 signer adds to a POST of ``{}`` to ``url``, with made-up credentials."""
+    request = AWSRequest(method="POST", url=url, data=b"{}", headers={"Content-Type": "application/json"})
+    SigV4Auth(Credentials("AKIDLOCAL", "any-secret"), service, region).add_auth(request)
+    return dict(request.headers.items())
+
+
+def iam_api() -> tuple[LocalApi, FakeAws]:
+    template = json.loads(json.dumps(TEMPLATE))
+    template["Resources"]["ItemsPost"]["Properties"]["AuthorizationType"] = "AWS_IAM"
+    aws = FakeAws(template)
+    return LocalApi(aws, check_signatures=True), aws
+
+
+@pytest.mark.parametrize(
+    ("headers", "error_type", "message"),
+    [
+        ({}, "MissingAuthenticationTokenException", "Missing Authentication Token"),
+        ({"Authorization": "Bearer token"}, "IncompleteSignatureException", "requires 'Credential' parameter"),
+        (signed("http://localhost/items", region="us-west-2"), "InvalidSignatureException", "valid region"),
+        (signed("http://localhost/items", service="s3"), "InvalidSignatureException", "correct service"),
+    ],
+    ids=["unsigned", "not-sigv4", "other-region", "other-service"],
+)
+def test_given_signatures_checked_when_an_iam_method_gets_no_valid_signature_then_403_and_nothing_runs(
+    headers: dict[str, str], error_type: str, message: str
+) -> None:
+    # Given the API as `make serve` runs it, with an AWS_IAM method
+    api, aws = iam_api()
+    # When the method is called unsigned, or signed for another scheme, region or service
+    response = api.request("POST", "/items", headers, body="{}")
+    # Then it is refused as API Gateway refuses it, before any function runs
+    assert (response.status_code, response.headers["x-amzn-ErrorType"]) == (403, error_type)
+    assert message in response.body["message"]
+    assert aws.invocations == []
+
+
+def test_given_signatures_checked_when_signed_with_any_credentials_then_the_method_runs_and_others_need_none() -> None:
+    # Given the API as `make serve` runs it, with an AWS_IAM method and a method without authorization
+    api, aws = iam_api()
+    # When the IAM method is called SigV4-signed with made-up credentials, and the other one unsigned
+    signed_post = api.request("POST", "/items", signed("http://localhost:3000/items"), body="{}")
+    unsigned_get = api.request("GET", "/items/1")
+    # Then both reach their functions, the signed call as the local caller
+    assert (signed_post.status_code, unsigned_get.status_code) == (200, 200)
+    assert aws.invocations[0][1]["requestContext"]["identity"]["userArn"] == LOCAL_CALLER_ARN
 
 
 def test_given_a_literal_and_a_parameter_resource_when_both_match_then_the_literal_wins(

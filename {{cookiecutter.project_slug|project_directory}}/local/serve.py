@@ -12,6 +12,7 @@ import sys
 
 from embedded_aws import server
 from embedded_aws.engine.runtime import EmbeddedAws
+from embedded_aws.services.apigateway import SIGNATURES_SWITCH, signatures_required
 
 from infra.openapi import OPENAPI_PATH
 from infra.saga_steps import SAGA_STEPS
@@ -19,22 +20,34 @@ from infra.settings import SETTINGS, ServiceSettings
 from local.aws import PROJECT_ROOT, ServiceOnEmbeddedAws
 
 
-def banner(settings: ServiceSettings, aws: EmbeddedAws, base: str, endpoint: str) -> list[str]:
-    """The banner's lines about this service: what the local API leaves unchecked, and requests to try."""
+def banner(settings: ServiceSettings, aws: EmbeddedAws, base: str, endpoint: str, check_signatures: bool) -> list[str]:
+    """The banner's lines about this service: how the local API authorizes, what it leaves unchecked, and requests
+    to try (``check_signatures``: whether it refuses unsigned requests to IAM methods, as served)."""
     collection = settings.route
     fault = json.dumps({"function": SAGA_STEPS[0].name, "kind": "business_error", "count": 1})
     example = '{"customer_id": "c-1", "items": [{"sku": "sku-1", "quantity": 2}]}'
-    # What the deployed API checks that the local one does not: its authorization is the generated api_auth.
-    unchecked = (
-        "SigV4 signatures are not checked (the caller is the X-Local-Caller-Arn header's IAM ARN, else a local"
-        " developer) and request validation is not applied locally"
-        if settings.api_auth == "iam"
-        else "no authorization (api_auth none); request validation is not applied locally"
-    )
+    signing = f' --aws-sigv4 "aws:amz:{settings.aws_region}:execute-api" --user any:any'
+    sign = signing if settings.api_auth == "iam" and check_signatures else ""
+    # How the deployed API authorizes: the generated api_auth; and what the local one leaves unchecked.
+    if settings.api_auth == "none":
+        authorization = "no authorization (api_auth none), as deployed"
+    elif check_signatures:
+        authorization = (
+            f"IAM methods need a SigV4 signature for {settings.aws_region}/execute-api, with any credentials (its value"
+            f" is not verified), as curl{signing} signs; the caller is the X-Local-Caller-Arn header's IAM ARN, else a"
+            f" local developer. {SIGNATURES_SWITCH}=off accepts unsigned requests (Swagger UI cannot sign)"
+        )
+    else:
+        authorization = (
+            f"signatures are not checked ({SIGNATURES_SWITCH}=off): the caller is the X-Local-Caller-Arn header's IAM"
+            " ARN, else a local developer"
+        )
     return [
-        f"Unlike the deployed API: {unchecked}.\n",
+        f"Authorization: {authorization}.",
+        "Unlike the deployed API: request validation (the API's request model) is not applied locally; the handler's"
+        " own validation answers the same 400.\n",
         "Try:",
-        f"  curl -i -X POST {base}{collection} -H 'Content-Type: application/json' \\",
+        f"  curl -i -X POST {base}{collection}{sign} -H 'Content-Type: application/json' \\",
         f"       -H 'Idempotency-Key: k1' -d '{example}'",
         f"  curl -s {base}{collection}/<id from the Location header>",
         f"  curl -X POST {base}/_local/faults -d '{fault}'",
@@ -52,7 +65,7 @@ def main() -> int:
             region=SETTINGS.aws_region,
             app_directory=PROJECT_ROOT,
             start=ServiceOnEmbeddedAws,
-            banner=lambda aws, base, endpoint: banner(SETTINGS, aws, base, endpoint),
+            banner=lambda aws, base, endpoint: banner(SETTINGS, aws, base, endpoint, signatures_required()),
             openapi=PROJECT_ROOT / OPENAPI_PATH,
         )
     )

@@ -336,7 +336,7 @@ class LocalApiServer(ThreadingHTTPServer):
 def _serve(
     serving: Serving, host: str, port: int, aws_port: int, stop: threading.Event, running: threading.Event
 ) -> int:
-    from embedded_aws.services.apigateway import LocalApi
+    from embedded_aws.services.apigateway import LocalApi, signatures_required
 
     for free_port in (port, aws_port):
         _check_free(host, free_port)  # before the synth: a busy port should not cost ten seconds to find out
@@ -349,7 +349,7 @@ def _serve(
         # LOG_LEVEL=INFO shows every handler's structured log lines.
         quiet_logs(serving.service_name, os.environ.get("LOG_LEVEL", "WARNING").upper())
         lock = threading.Lock()
-        api = LocalApi(aws)
+        api = LocalApi(aws, check_signatures=signatures_required())
         httpd = LocalApiServer((host, port), make_handler(api, LocalControls(aws, lock), serving.openapi))
         httpd.daemon_threads = True
         try:

@@ -10,8 +10,9 @@ from embedded_aws.engine.deploy import DeployedStack
 from embedded_aws.services.awslambda import LambdaRuntime
 from embedded_aws.services.events import stream_event
 
-from {{ cookiecutter.package_name }}.dal.dispatch_claims import ClaimingStarter
 from tests.integration.support import executions_named
+
+from {{ cookiecutter.package_name }}.dal.dispatch_claims import ClaimingStarter
 
 
 @pytest.fixture

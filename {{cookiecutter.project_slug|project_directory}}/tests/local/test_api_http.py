@@ -10,12 +10,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+from embedded_aws.services.apigateway import LocalApi
 
 from local.aws import ServiceOnEmbeddedAws
-from tests.local.support import Client, new_key
+from tests.local.support import new_key
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PROMISED_STATUS = re.compile(r"\b([1-5]\d\d)\b")
+VARIABLE = re.compile(r"(?m)^@(\w+) = (.*)$")
+# REST Client's AWS Signature v4 scheme: it sends the request SigV4-signed with these credentials instead.
+REST_CLIENT_AWS = re.compile(r"^AWS (?P<key>\S+) (?P<secret>\S+) region:(?P<region>\S+) service:(?P<service>\S+)$")
 # How an .http file encloses a variable's name, spelt apart because this file is a Jinja template too.
 OPEN, CLOSE = "{" * 2, "}" * 2
 
@@ -32,8 +39,10 @@ class HttpRequest:
 
 
 def requests_of(text: str, variables: dict[str, str]) -> list[HttpRequest]:
-    """The requests of an .http file, its variables replaced; lines starting with ``#`` or ``@`` are
-    comments and variable definitions."""
+    """The requests of an .http file, its variables replaced (``variables`` over the file's own ``@name = value``
+    definitions); lines starting with ``#`` or ``@`` are comments and variable definitions."""
+    defined = dict(VARIABLE.findall(text))
+    variables = {**defined, **variables}
     requests = []
     for block in text.split("\n###")[1:]:
         title, *lines = block.splitlines()
@@ -52,10 +61,28 @@ def requests_of(text: str, variables: dict[str, str]) -> list[HttpRequest]:
     return requests
 
 
+def as_sent(request: HttpRequest) -> list[tuple[str, str]]:
+    """The request's header lines as the editor sends them: REST Client's ``Authorization: AWS ...`` line becomes
+    the SigV4 headers it stands for (signed here by botocore, as REST Client signs)."""
+    lines = [(name, value) for name, value in request.headers if not REST_CLIENT_AWS.match(value)]
+    aws_scheme = [match for _, value in request.headers if (match := REST_CLIENT_AWS.match(value))]
+    if not aws_scheme:
+        return lines
+    (scheme,) = aws_scheme
+    signing = AWSRequest(
+        method=request.method, url=f"http://localhost:3000{request.path}", data=request.body, headers=dict(lines)
+    )
+    credentials = Credentials(scheme["key"], scheme["secret"])
+    SigV4Auth(credentials, scheme["service"], scheme["region"]).add_auth(signing)
+    return list(signing.headers.items())
+
+
 def test_every_local_api_request_of_the_collection_gets_the_status_its_title_promises(
-    aws: ServiceOnEmbeddedAws, client: Client
+    aws: ServiceOnEmbeddedAws,
 ) -> None:
-    # Given the collection's requests, with a key no other test uses
+    # Given the local API as `make serve` answers it (signatures checked), and the collection's requests with a key
+    # no other test uses
+    api = LocalApi(aws, check_signatures=True)
     text = (PROJECT_ROOT / "api.http").read_text(encoding="utf-8")
     requests = [
         request
@@ -65,7 +92,7 @@ def test_every_local_api_request_of_the_collection_gets_the_status_its_title_pro
     assert len(requests) >= 5
     for request in requests:
         # When each is sent in order
-        response = client.request(request.method, request.path, request.headers, request.body)
+        response = api.request(request.method, request.path, as_sent(request), request.body)
         aws.settle()
         # Then it gets the status its title promises
         promised = PROMISED_STATUS.search(request.title)

@@ -11,13 +11,18 @@ says which, so the links a handler returns resolve against the URL called.
 
 A method with ``AWS_IAM`` authorization gets the caller's identity in ``requestContext.identity``:
 the principal named by the local-only ``X-Local-Caller-Arn`` header (removed before the handler sees
-the request), else LOCAL_CALLER_ARN. Signatures are not checked, nor are request validators and
-models or throttling (see the README's table). An unknown path answers 404 and a known path with
-another method 405, with JSON bodies.
+the request), else LOCAL_CALLER_ARN. With ``check_signatures`` (``make serve``), such a method also
+needs a SigV4 ``Authorization`` header scoped to the API's region and ``execute-api``, and answers
+API Gateway's 403 otherwise; any credentials are accepted, since the signature itself cannot be
+recomputed without the caller's secret key (see ``signature_problem``). In process (tests, the demo)
+the local API signs for the caller itself. Request validators and models and throttling are not
+applied (see the README's table). An unknown path answers 404 and a known path with another method
+405, with JSON bodies.
 """
 
 import base64
 import json
+import os
 import re
 import uuid
 from collections.abc import Mapping, Sequence
@@ -36,6 +41,11 @@ ACCOUNT_ID = "123456789012"  # moto's default account, which the embedded AWS de
 LOCAL_CALLER_HEADER = "X-Local-Caller-Arn"
 LOCAL_CALLER_ARN = f"arn:aws:iam::{ACCOUNT_ID}:user/local-developer"
 PRINCIPAL_ARN = re.compile(r"^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):[\w+=,.@/-]+$")
+# `make serve` checks signatures unless LOCAL_API_SIGNATURES=off (for clients that cannot sign, such as Swagger UI).
+SIGNATURES_SWITCH = "LOCAL_API_SIGNATURES"
+SIGV4_ALGORITHM = "AWS4-HMAC-SHA256"
+SIGNATURE = re.compile(r"^[0-9a-f]{64}$")
+SIGNATURE_MISMATCH = "The request signature we calculated does not match the signature you provided."
 Query = Mapping[str, str | Sequence[str]]
 
 
@@ -44,6 +54,9 @@ class Aws(Protocol):
 
     @property
     def stack(self) -> DeployedStack: ...
+
+    @property
+    def region(self) -> str: ...
 
     def invoke(self, function_name: str, event: dict[str, Any]) -> Invocation: ...
 
@@ -148,8 +161,11 @@ def _integration_function(integration: dict[str, Any]) -> str | None:
 class LocalApi:
     """The service's REST API, in process: ``LocalApi(aws).request("POST", "/orders", headers, body)``."""
 
-    def __init__(self, aws: Aws) -> None:
+    def __init__(self, aws: Aws, *, check_signatures: bool = False) -> None:
+        """``check_signatures``: refuse a request to an AWS_IAM method that is not SigV4-signed for the API, as API
+        Gateway does (False: the local API signs for the caller itself)."""
         self._aws = aws
+        self._check_signatures = check_signatures
         self.routes = routes_of(aws.stack)
 
     def request(
@@ -185,8 +201,14 @@ class LocalApi:
             response.headers["Allow"] = allowed
             return response
         lines = header_lines(headers)
+        iam_authorized = route.authorization.get(method) == "AWS_IAM"
+        if iam_authorized and self._check_signatures and (problem := signature_problem(lines, self._aws.region)):
+            error_type, message = problem
+            response = _error(403, error_type, message, message_only=True)
+            response.headers["x-amzn-ErrorType"] = error_type
+            return response
         try:
-            identity = _identity(lines, signed=route.authorization.get(method) == "AWS_IAM")
+            identity = _identity(lines, signed=iam_authorized)
         except ValueError as error:
             return _error(400, "invalid_local_caller", str(error))
         lines = [(name, value) for name, value in lines if name.lower() != LOCAL_CALLER_HEADER.lower()]
@@ -260,6 +282,46 @@ class LocalApi:
             }
         )
         return event
+
+
+def signatures_required() -> bool:
+    """Whether the served API checks signatures: yes, unless ``LOCAL_API_SIGNATURES=off``."""
+    return os.environ.get(SIGNATURES_SWITCH, "on").lower() not in {"off", "0", "false", "no"}
+
+
+def signature_problem(headers: Sequence[tuple[str, str]], region: str) -> tuple[str, str] | None:
+    """Why API Gateway would refuse the request's SigV4 signature before checking it: ``(error type, message)``,
+    None when the ``Authorization`` header is a complete SigV4 signature for ``region`` and ``execute-api``.
+
+    The messages are API Gateway's (MissingAuthenticationTokenException, IncompleteSignatureException,
+    InvalidSignatureException). Not judged: the signature's value (it needs the caller's secret key; any credentials
+    are accepted locally), the request time's skew, and signatures in the query string (X-Amz-Signature).
+    """
+    names = {name.lower(): value for name, value in headers}
+    authorization = names.get("authorization", "").strip()
+    if not authorization:
+        return "MissingAuthenticationTokenException", "Missing Authentication Token"
+    algorithm, _, parameters = authorization.partition(" ")
+    fields = dict(part.strip().partition("=")[::2] for part in parameters.split(",") if "=" in part)
+    missing = [
+        f"Authorization header requires '{name}' parameter."
+        for name in ("Credential", "Signature", "SignedHeaders")
+        if not fields.get(name)
+    ]
+    if "x-amz-date" not in names and "date" not in names:
+        missing.append("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
+    if algorithm != SIGV4_ALGORITHM or missing:
+        return "IncompleteSignatureException", " ".join(missing) or f"Unsupported signature algorithm: {algorithm}"
+    scope = fields["Credential"].split("/")
+    if len(scope) != 5 or scope[4] != "aws4_request":
+        return "IncompleteSignatureException", f"Credential must have exactly 5 slash-delimited elements: {scope}"
+    if scope[2] != region:
+        return "InvalidSignatureException", f"Credential should be scoped to a valid region, not '{scope[2]}'. "
+    if scope[3] != "execute-api":
+        return "InvalidSignatureException", "Credential should be scoped to correct service: 'execute-api'. "
+    if "host" not in fields["SignedHeaders"].lower().split(";") or not SIGNATURE.match(fields["Signature"]):
+        return "InvalidSignatureException", SIGNATURE_MISMATCH
+    return None
 
 
 def _identity(headers: list[tuple[str, str]], *, signed: bool) -> dict[str, Any]:
