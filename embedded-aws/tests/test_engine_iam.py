@@ -6,6 +6,7 @@ import pytest
 from embedded_aws.engine.iam import (
     AccessDenied,
     Decision,
+    Identity,
     Request,
     UnsupportedCondition,
     authorize,
@@ -144,3 +145,24 @@ def test_given_calls_of_other_services_when_computed_then_arns_follow_each_servi
     invoke = requests_of("lambda", "Invoke", {"FunctionName": "f"}, region, account)
     assert invoke == [Request("lambda:InvokeFunction", f"arn:aws:lambda:{region}:{account}:function:f")]
     assert requests_of("xray", "PutTraceSegments", {}, region, account) == [Request("xray:PutTraceSegments", "*")]
+
+
+def test_given_an_identity_without_one_action_then_only_that_grant_is_gone() -> None:
+    # Given a role granting two actions in one statement, one in another, and a NotAction statement
+    identity = Identity(
+        ROLE_SESSION,
+        (
+            policy(
+                allow(["dynamodb:GetItem", "dynamodb:UpdateItem"], TABLE),
+                allow("dynamodb:UpdateItem", f"{TABLE}/index/*"),
+                {"Effect": "Deny", "NotAction": "dynamodb:GetItem", "Resource": "arn:aws:s3:::*"},
+            ),
+        ),
+    )
+    # When UpdateItem is taken away
+    reduced = identity.without("dynamodb:UpdateItem")
+    # Then UpdateItem is denied everywhere, GetItem still allowed, and the NotAction statement kept as it was
+    assert evaluate(reduced.policies, Request("dynamodb:UpdateItem", TABLE)) is Decision.IMPLICIT_DENY
+    assert evaluate(reduced.policies, Request("dynamodb:GetItem", TABLE)) is Decision.ALLOWED
+    assert reduced.policies[0]["Statement"][-1] == identity.policies[0]["Statement"][-1]
+    assert len(reduced.policies[0]["Statement"]) == 2

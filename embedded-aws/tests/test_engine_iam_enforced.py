@@ -5,11 +5,9 @@ shared with the other modules' (conftest.py's ``aws`` has module scope).
 """
 
 import json
-from dataclasses import replace
-from typing import Any
 
 import pytest
-from embedded_aws.engine.iam import STATE_MACHINE, Enforcer, Identity
+from embedded_aws.engine.iam import STATE_MACHINE, Enforcer
 from embedded_aws.engine.runtime import EmbeddedAws
 from fixture_stack import RELAY, Client, executions_of, only_execution
 
@@ -19,21 +17,6 @@ pytestmark = pytest.mark.usefixtures("settled")
 def enforcer(aws: EmbeddedAws) -> Enforcer:
     assert aws.iam is not None, "IAM enforcement is on by default"
     return aws.iam
-
-
-def without(identity: Identity, action: str) -> Identity:
-    """``identity`` with ``action`` taken out of every statement that lists it (statements left empty dropped)."""
-
-    def remaining(statement: dict[str, Any]) -> dict[str, Any]:
-        listed = statement.get("Action", [])
-        listed = listed if isinstance(listed, list) else [listed]
-        return {**statement, "Action": [a for a in listed if a != action]} if "Action" in statement else statement
-
-    policies = tuple(
-        {**policy, "Statement": [s for s in map(remaining, policy["Statement"]) if s.get("Action", True)]}
-        for policy in identity.policies
-    )
-    return replace(identity, policies=policies)
 
 
 def test_given_the_synthesized_roles_when_an_item_flows_then_every_call_was_checked_and_allowed(
@@ -53,7 +36,7 @@ def test_given_the_state_machine_without_its_invoke_grant_when_an_execution_runs
 ) -> None:
     # Given the state machine's role without lambda:InvokeFunction (the relay and the functions keep theirs)
     identities = enforcer(aws).identities
-    monkeypatch.setitem(identities, STATE_MACHINE, without(identities[STATE_MACHINE], "lambda:InvokeFunction"))
+    monkeypatch.setitem(identities, STATE_MACHINE, identities[STATE_MACHINE].without("lambda:InvokeFunction"))
     # When an item's execution reaches its Lambda task
     item_id = client.create()
     aws.settle()
@@ -72,7 +55,7 @@ def test_given_the_relay_without_its_start_grant_when_a_row_is_relayed_then_no_e
     # Given the relay's role without states:StartExecution
     name = aws.function_name(RELAY)
     identities = enforcer(aws).identities
-    monkeypatch.setitem(identities, name, without(identities[name], "states:StartExecution"))
+    monkeypatch.setitem(identities, name, identities[name].without("states:StartExecution"))
     # When an item's outbox row reaches the relay (and its retries run out)
     item_id = client.create()
     aws.settle()

@@ -5,12 +5,10 @@ AccessDeniedException AWS would answer, naming the action, instead of on the fir
 """
 
 import json
-from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
 
 import pytest
-from embedded_aws.engine.iam import SWITCH, Enforcer, Identity, is_enforced
+from embedded_aws.engine.iam import SWITCH, Enforcer, is_enforced
 
 from infra.saga_steps import SAGA_STEPS
 from infra.settings import SETTINGS
@@ -27,23 +25,6 @@ pytestmark = [
 def enforcer(aws: ServiceOnEmbeddedAws) -> Enforcer:
     assert aws.iam is not None, f"IAM is enforced unless {SWITCH}=off"
     return aws.iam
-
-
-def without_grant(identity: Identity, action: str) -> Identity:
-    """The identity with ``action`` (by name) taken out of every statement that lists it; a statement left
-    without actions is dropped, the others keep granting what they granted."""
-
-    def remaining(statement: dict[str, Any]) -> dict[str, Any]:
-        if "Action" not in statement:  # NotAction statements are left as they are
-            return statement
-        listed = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-        return {**statement, "Action": [a for a in listed if a != action]}
-
-    policies = tuple(
-        {**policy, "Statement": [s for s in map(remaining, policy["Statement"]) if s.get("Action", True)]}
-        for policy in identity.policies
-    )
-    return replace(identity, policies=policies)
 
 
 def denials(invoked: list[Invoked], function_name: str) -> list[str]:
@@ -69,7 +50,7 @@ def test_given_a_role_missing_one_grant_when_the_flow_runs_then_the_call_is_deni
     # Given the function's deployed role without its grant of ``action``
     function_name = aws.function_name(short_name)
     identities = enforcer(aws).identities
-    monkeypatch.setitem(identities, function_name, without_grant(identities[function_name], action))
+    monkeypatch.setitem(identities, function_name, identities[function_name].without(action))
     # When an order is accepted and its flow runs
     entity_id = client.create()
     aws.settle()

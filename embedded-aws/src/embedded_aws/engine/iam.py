@@ -129,6 +129,13 @@ def _statements(policy: PolicyDocument) -> Iterable[Mapping[str, Any]]:
     return _as_list(policy.get("Statement", []))
 
 
+def _element_applies(statement: Mapping[str, Any], element: str, value: str, *, case_sensitive: bool) -> bool:
+    """Whether ``value`` is in the statement's ``element`` (``Action`` or ``Resource``), or not in its ``Not...``."""
+    if f"Not{element}" in statement:
+        return not _matches_any(statement[f"Not{element}"], value, case_sensitive)
+    return _matches_any(statement.get(element, []), value, case_sensitive)
+
+
 def evaluate(policies: Iterable[PolicyDocument], request: Request) -> Decision:
     """The decision of a set of identity policies for one request.
 
@@ -141,17 +148,9 @@ def evaluate(policies: Iterable[PolicyDocument], request: Request) -> Decision:
     allowed = False
     for policy in policies:
         for statement in _statements(policy):
-            if "NotAction" in statement:
-                action_applies = not _matches_any(statement["NotAction"], request.action, case_sensitive=False)
-            else:
-                action_applies = _matches_any(statement.get("Action", []), request.action, case_sensitive=False)
-            if not action_applies:
+            if not _element_applies(statement, "Action", request.action, case_sensitive=False):
                 continue
-            if "NotResource" in statement:
-                resource_applies = not _matches_any(statement["NotResource"], request.resource, case_sensitive=True)
-            else:
-                resource_applies = _matches_any(statement.get("Resource", []), request.resource, case_sensitive=True)
-            if not resource_applies:
+            if not _element_applies(statement, "Resource", request.resource, case_sensitive=True):
                 continue
             if "Condition" in statement and not _condition_holds(statement["Condition"], context):
                 continue
@@ -246,6 +245,21 @@ class Identity:
 
     principal: str
     policies: tuple[PolicyDocument, ...]
+
+    def without(self, action: str) -> "Identity":
+        """This identity with ``action`` (as spelt in the policies) taken out of every statement's ``Action``, as if
+        the stack had not granted it; a statement left without actions is dropped, NotAction statements are kept."""
+
+        def remaining(statement: Mapping[str, Any]) -> dict[str, Any]:
+            if "Action" not in statement:
+                return dict(statement)
+            return {**statement, "Action": [a for a in _as_list(statement["Action"]) if a != action]}
+
+        policies = tuple(
+            {**policy, "Statement": [s for s in map(remaining, _statements(policy)) if s.get("Action", True)]}
+            for policy in self.policies
+        )
+        return Identity(self.principal, policies)
 
 
 def role_identity(role_arn: str, session_name: str, account: str) -> Identity:
