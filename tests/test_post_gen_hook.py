@@ -85,7 +85,10 @@ def _files(directory: Path) -> dict[str, bytes]:
     return {
         path.relative_to(directory).as_posix(): path.read_bytes()
         for path in directory.rglob("*")
-        if path.is_file() and "__pycache__" not in path.parts and ".egg-info" not in path.as_posix()
+        if path.is_file()
+        and "__pycache__" not in path.parts
+        and ".egg-info" not in path.as_posix()
+        and not any(part.startswith(".") for part in path.relative_to(directory).parts)  # tool caches
     }
 
 
