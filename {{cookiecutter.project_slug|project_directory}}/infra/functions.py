@@ -37,7 +37,7 @@ def common_environment(settings: ServiceSettings) -> dict[str, str]:
         "POWERTOOLS_LOG_LEVEL": "INFO",
     }
     if not settings.tracing_enabled:
-        # The handlers keep their Tracer decorators; this turns them into no-ops.
+        # The handlers were generated without a Tracer (no X-Ray SDK to import); a Tracer added later stays a no-op.
         environment["POWERTOOLS_TRACE_DISABLED"] = "true"
     return environment
 

@@ -36,7 +36,7 @@ API_GATEWAY_MESSAGE = {
     "properties": {"message": {"type": "string"}},
     "required": ["message"],
 }
-# Importing a handler module builds its configuration and AWS clients; these values only let it import.
+# Importing a handler module reads its configuration (its AWS clients wait for a request); these only let it import.
 PLACEHOLDER = "openapi-placeholder"
 
 
@@ -50,11 +50,10 @@ def api_modules(settings: ServiceSettings) -> list[str]:
 
 
 @contextlib.contextmanager
-def _placeholder_configuration(settings: ServiceSettings) -> Iterator[None]:
+def _placeholder_configuration() -> Iterator[None]:
     from {{ cookiecutter.package_name }}.configuration import CreateConfiguration, ReadConfiguration
 
     environment = {
-        "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", settings.aws_region),
         **CreateConfiguration(PLACEHOLDER, PLACEHOLDER, PLACEHOLDER, 1, 1).as_environment(),
         **ReadConfiguration(PLACEHOLDER).as_environment(),
     }
@@ -158,7 +157,7 @@ def build_document(settings: ServiceSettings, root: Path) -> dict[str, Any]:
         ),
         on_conflict="error",
     )
-    with _placeholder_configuration(settings):
+    with _placeholder_configuration():
         for module_name in api_modules(settings):
             merge.add_schema(load_privately(module_name).app.get_openapi_schema())
     document: dict[str, Any] = json.loads(merge.get_openapi_json_schema())

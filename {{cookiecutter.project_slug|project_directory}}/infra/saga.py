@@ -24,7 +24,7 @@ from infra.settings import ServiceSettings
 from infra.storage import Storage
 
 from {{ cookiecutter.package_name }}.configuration import SagaActionConfiguration
-from {{ cookiecutter.package_name }}.models import ActionKind
+from {{ cookiecutter.package_name }}.progress import ActionKind
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

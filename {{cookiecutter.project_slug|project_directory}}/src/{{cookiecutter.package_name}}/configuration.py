@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 from datetime import timedelta
 from typing import Any, Self, Union, get_args, get_origin, get_type_hints
 
-from {{ cookiecutter.package_name }}.models import PROGRESS_MAP, ActionKind
+from {{ cookiecutter.package_name }}.progress import PROGRESS_MAP, ActionKind
 
 
 @dataclass(frozen=True)

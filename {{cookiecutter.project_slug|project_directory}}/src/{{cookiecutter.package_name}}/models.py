@@ -1,13 +1,14 @@
-"""The {{ cookiecutter.domain }} as the API accepts it and answers it, and the statuses it moves through.
+"""The {{ cookiecutter.domain }} as the API accepts it and answers it (the statuses it moves through: progress.py).
 
 The request model is validated by the create handler; the response models describe what the handlers answer
 (infra/openapi.py writes them into openapi.json; tests/local/test_api_contract.py holds the answers to them).
 """
 
-from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from {{ cookiecutter.package_name }}.progress import Status
 
 EVENT_TYPE = "{{ cookiecutter.domain | pascal }}Created"
 
@@ -26,20 +27,6 @@ class {{ cookiecutter.domain | pascal }}Request(BaseModel):
 
     customer_id: str = Field(min_length=1, max_length=64)
     items: list[LineItem] = Field(min_length=1, max_length=50)
-
-
-ActionKind = Literal["step", "compensation"]
-# Each kind of saga action records its progress in its own map on the {{ cookiecutter.domain }}.
-PROGRESS_MAP: dict[ActionKind, str] = {"step": "steps", "compensation": "compensations"}
-
-
-class Status(StrEnum):
-    PENDING = "PENDING"
-    # A step failed: the saga's steps stop and its compensations run (infra/saga_asl.py moves it here).
-    COMPENSATING = "COMPENSATING"
-    COMPLETED = "COMPLETED"
-    FAILED = "FAILED"
-    COMPENSATION_FAILED = "COMPENSATION_FAILED"
 
 
 class Links(BaseModel):

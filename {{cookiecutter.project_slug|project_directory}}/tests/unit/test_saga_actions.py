@@ -17,7 +17,7 @@ from local.provider import FakeProvider, ProviderFault, ProviderTimeout
 from {{ cookiecutter.package_name }}.errors import BusinessError, SagaNotPending, StepOutcomeUnknown
 from {{ cookiecutter.package_name }}.logic import actions
 from {{ cookiecutter.package_name }}.logic.saga import ActionContext, run_action
-from {{ cookiecutter.package_name }}.models import PROGRESS_MAP, ActionKind
+from {{ cookiecutter.package_name }}.progress import PROGRESS_MAP, ActionKind
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)

@@ -6,7 +6,7 @@ from botocore.exceptions import ClientError
 
 from {{ cookiecutter.package_name }}.dal.items import from_item, to_item
 from {{ cookiecutter.package_name }}.errors import EntityNotFound, SagaNotPending
-from {{ cookiecutter.package_name }}.models import PROGRESS_MAP, ActionKind, Status
+from {{ cookiecutter.package_name }}.progress import PROGRESS_MAP, ActionKind, Status
 
 
 class AlreadyCreated(Exception):

@@ -1,10 +1,12 @@
 """POST /{{ cookiecutter.domain_plural | kebab }}: create once per Idempotency-Key, together with its outbox event."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics{% if cookiecutter.tracing == "enabled" %}, Tracer{% endif %}
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
@@ -46,15 +48,27 @@ from {{ cookiecutter.package_name }}.logic.intake import created_response, is_sa
 from {{ cookiecutter.package_name }}.models import {{ cookiecutter.domain | pascal }}Accepted, {{ cookiecutter.domain | pascal }}Request
 
 logger = Logger()
-tracer = Tracer()
+{%- if cookiecutter.tracing == "enabled" %}
+# Its only calls are AWS calls: X-Ray patches botocore alone, not every library it could trace that is installed.
+tracer = Tracer(patch_modules=["botocore"])
+{%- endif %}
 metrics = Metrics()
 app = APIGatewayRestResolver(enable_validation=True, serializer=canonical_json)
 COLLECTION = "/{{ cookiecutter.domain_plural | kebab }}"
 
 configuration = CreateConfiguration.from_environment()
-store = EntityStore(
-    boto3.client("dynamodb"), configuration.entity_table_name, outbox_table=configuration.outbox_table_name
-)
+
+
+# The AWS side is built on the first request, not at import: importing the handler is the cold start.
+@cache
+def dynamodb() -> Any:
+    """This execution environment's one DynamoDB client, shared by the store and the idempotency records."""
+    return boto3.client("dynamodb")
+
+
+@cache
+def store() -> EntityStore:
+    return EntityStore(dynamodb(), configuration.entity_table_name, outbox_table=configuration.outbox_table_name)
 
 
 def _count_replay(response: Any, idempotent_data: DataRecord) -> Any:
@@ -70,7 +84,6 @@ idempotency_config = IdempotencyConfig(
     expires_after_seconds=configuration.idempotency_ttl_seconds,
     response_hook=_count_replay,
 )
-persistence = DynamoDBPersistenceLayer(table_name=configuration.idempotency_table_name)
 
 
 # The answers below are this route's part of openapi.json (infra/openapi.py): one per status the handler returns.
@@ -111,7 +124,7 @@ def create_{{ cookiecutter.domain }}(body: {{ cookiecutter.domain | pascal }}Req
         "idempotency_key": idempotency_key_from(event),
         "request": body.model_dump(mode="json"),
     }
-    created = create_once(command=command)
+    created = create_once_per_key()(command=command)
     location = link(event, f"{COLLECTION}/{created['id']}")
     return Response(
         status_code=201,
@@ -121,24 +134,35 @@ def create_{{ cookiecutter.domain }}(body: {{ cookiecutter.domain | pascal }}Req
     )
 
 
-@idempotent_function(data_keyword_argument="command", config=idempotency_config, persistence_store=persistence)
 def create_once(command: dict[str, Any]) -> dict[str, Any]:
-    """Runs once per key while the idempotency record lives; errors are raised so they are never cached."""
+    """Runs once per key while the idempotency record lives (``create_once_per_key``); errors are raised so they are
+    never cached."""
     request = {{ cookiecutter.domain | pascal }}Request.model_validate(command["request"])
     creation = plan_creation(
         request, command["idempotency_key"], datetime.now(UTC), configuration.outbox_retention, command["principal"]
     )
     try:
-        store.create_with_event(creation.entity, creation.outbox_event)
+        store().create_with_event(creation.entity, creation.outbox_event)
     except AlreadyCreated:
         # The idempotency record expired but the {{ cookiecutter.domain }} it created did not: the stored one answers.
-        existing = store.get(creation.entity["id"])
+        existing = store().get(creation.entity["id"])
         if not is_same_request(existing, request):
             raise KeyReusedWithOtherPayload(command["idempotency_key"]) from None
         metrics.add_metric(name="Replayed", unit=MetricUnit.Count, value=1)
         return created_response(existing)
     metrics.add_metric(name="Created", unit=MetricUnit.Count, value=1)
     return created_response(creation.entity)
+
+
+@cache
+def create_once_per_key() -> Callable[..., dict[str, Any]]:
+    """``create_once`` behind Powertools' idempotency: its records in the idempotency table, keyed by the function's
+    name (``<module>.create_once``) and the command's principal and key."""
+    persistence = DynamoDBPersistenceLayer(table_name=configuration.idempotency_table_name, boto3_client=dynamodb())
+    once: Callable[..., dict[str, Any]] = idempotent_function(
+        create_once, data_keyword_argument="command", config=idempotency_config, persistence_store=persistence
+    )
+    return once
 
 
 def _rejected(status_code: int, code: str, message: str, **details: Any) -> Response[dict[str, Any]]:
@@ -193,7 +217,9 @@ def _in_progress(_error: IdempotencyAlreadyInProgressError) -> Response[dict[str
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+{%- if cookiecutter.tracing == "enabled" %}
 @tracer.capture_lambda_handler
+{%- endif %}
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     idempotency_config.register_lambda_context(context)

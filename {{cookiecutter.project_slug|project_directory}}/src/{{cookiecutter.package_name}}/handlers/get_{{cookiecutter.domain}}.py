@@ -1,9 +1,10 @@
 """GET /{{ cookiecutter.domain_plural | kebab }}/{id}: the {{ cookiecutter.domain }} with its status and saga progress."""
 
+from functools import cache
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger{% if cookiecutter.tracing == "enabled" %}, Tracer{% endif %}
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.logging import correlation_paths
@@ -23,9 +24,18 @@ from {{ cookiecutter.package_name }}.logic.views import entity_view, is_visible_
 from {{ cookiecutter.package_name }}.models import {{ cookiecutter.domain | pascal }}View
 
 logger = Logger()
-tracer = Tracer()
+{%- if cookiecutter.tracing == "enabled" %}
+# Its only calls are AWS calls: X-Ray patches botocore alone, not every library it could trace that is installed.
+tracer = Tracer(patch_modules=["botocore"])
+{%- endif %}
 app = APIGatewayRestResolver(serializer=canonical_json)
-store = EntityStore(boto3.client("dynamodb"), ReadConfiguration.from_environment().entity_table_name)
+configuration = ReadConfiguration.from_environment()
+
+
+# Built on the first request, not at import: importing the handler is the cold start.
+@cache
+def store() -> EntityStore:
+    return EntityStore(boto3.client("dynamodb"), configuration.entity_table_name)
 
 
 # The answers below are this route's part of openapi.json (infra/openapi.py).
@@ -45,7 +55,7 @@ store = EntityStore(boto3.client("dynamodb"), ReadConfiguration.from_environment
     },
 )
 def get_{{ cookiecutter.domain }}(entity_id: str) -> dict[str, Any]:
-    entity = store.get(entity_id)
+    entity = store().get(entity_id)
     # Another caller's {{ cookiecutter.domain }} is answered as a missing one: an id reveals nothing it does not own.
     if not is_visible_to(entity, caller_principal(app.current_event.raw_event)):
         raise EntityNotFound(entity_id)
@@ -65,6 +75,8 @@ def _not_found(error: EntityNotFound) -> Response[dict[str, Any]]:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+{%- if cookiecutter.tracing == "enabled" %}
 @tracer.capture_lambda_handler
+{%- endif %}
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

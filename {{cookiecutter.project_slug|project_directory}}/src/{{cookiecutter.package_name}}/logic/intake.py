@@ -7,7 +7,8 @@ from typing import Any
 
 {# isort orders the imported classes by name, so their order depends on the domain. -#}
 {% set request_class = (cookiecutter.domain | pascal) ~ "Request" -%}
-from {{ cookiecutter.package_name }}.models import EVENT_TYPE, {% if request_class < "Status" %}{{ request_class }}, Status{% else %}Status, {{ request_class }}{% endif %}
+from {{ cookiecutter.package_name }}.models import EVENT_TYPE, {{ request_class }}
+from {{ cookiecutter.package_name }}.progress import Status
 
 # Fixed namespaces make ids a pure function of the Idempotency-Key: a retry that arrives after the
 # idempotency record expired derives the same ids, and the conditional writes reject the duplicate.

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from {{ cookiecutter.package_name }}.models import PROGRESS_MAP, ActionKind
+from {{ cookiecutter.package_name }}.progress import PROGRESS_MAP, ActionKind
 
 
 @dataclass(frozen=True)
