@@ -34,6 +34,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
 
+from infra.functions import common_environment
 from infra.saga_steps import SAGA_STEPS
 from infra.settings import SETTINGS
 
@@ -67,21 +68,9 @@ LAMBDA_VARIABLES = {
 }
 
 
-def powertools_environment() -> dict[str, str]:
-    """The Powertools variables of every function (infra/functions.py's common_environment, without the CDK)."""
-    environment = {
-        "POWERTOOLS_SERVICE_NAME": SETTINGS.service_name,
-        "POWERTOOLS_METRICS_NAMESPACE": SETTINGS.service_name,
-        "POWERTOOLS_LOG_LEVEL": "INFO",
-    }
-    if not SETTINGS.tracing_enabled:
-        environment["POWERTOOLS_TRACE_DISABLED"] = "true"
-    return environment
-
-
 def handler_environments() -> dict[str, dict[str, str]]:
-    """Each handler module (its last name) -> its function's variables: the Powertools ones and its configuration's,
-    with made-up table names."""
+    """Each handler module (its last name) -> its function's variables: the Powertools ones every function gets
+    (infra/functions.py) and its configuration's, with made-up table names."""
     from {{ cookiecutter.package_name }}.configuration import (
         CreateConfiguration,
         ReadConfiguration,
@@ -113,7 +102,7 @@ def handler_environments() -> dict[str, dict[str, str]]:
             ).as_environment(),
         },
     }
-    return {handler: {**powertools_environment(), **variables} for handler, variables in configurations.items()}
+    return {handler: {**common_environment(SETTINGS), **variables} for handler, variables in configurations.items()}
 
 
 def process_environment(environment: Mapping[str, str]) -> dict[str, str]:
