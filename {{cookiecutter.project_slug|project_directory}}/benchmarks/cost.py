@@ -134,7 +134,7 @@ class Scenarios:
         self.aws.provider.clear()
         ended = (entity.get("status"), entity.get("failure_reason"))
         if ended != expected:
-            raise RuntimeError(f"a {scenario} order ended {ended}, not {expected}")
+            raise RuntimeError(f"a {scenario} {SETTINGS.domain} ended {ended}, not {expected}")
         return Order(scenario, usage, self.meter.executions())
 
     def retries(self) -> int:
@@ -174,7 +174,7 @@ def per_million(value: float) -> str:
 
 def counts_table(orders: dict[str, list[Order]], configurations: dict[str, "FunctionConfiguration"]) -> list[str]:
     """What one order of each scenario used (counts per order; durations the mean of the runs, ms)."""
-    rows = [f"{'per order':<44}" + "".join(f"{scenario:>28}" for scenario in orders)]
+    rows = [f"{'per ' + SETTINGS.domain:<44}" + "".join(f"{scenario:>28}" for scenario in orders)]
 
     def row(label: str, value: Callable[[list[Order]], str]) -> None:
         rows.append(f"{label:<44}" + "".join(f"{value(runs):>28}" for runs in orders.values()))
@@ -219,15 +219,20 @@ def report(orders: dict[str, list[Order]], mix: dict[str, float], configurations
     ]
     priced = {(s, w): mean_lines(runs, w, prices, configurations) for s, runs in orders.items() for w in WORKFLOWS}
     services = list(next(iter(priced.values())))
-    out.append("USD per million orders of one scenario, by service (the mean of its runs), and USD per order:")
-    out.append(f"{'':<36}" + "".join(f"{name:>16}" for name in services) + f"{'USD per order':>16}")
+    out.append(
+        f"USD per million {SETTINGS.domain_plural} of one scenario, by service (the mean of its runs), and USD per"
+        f" {SETTINGS.domain}:"
+    )
+    total_label = f"USD per {SETTINGS.domain}"
+    width = max(16, len(total_label) + 2)
+    out.append(f"{'':<36}" + "".join(f"{name:>16}" for name in services) + f"{total_label:>{width}}")
     for (scenario, workflow), line in priced.items():
         cells = "".join(f"{per_million(line[name]):>16}" for name in services)
-        out.append(f"{scenario + ', ' + workflow:<36}{cells}{sum(line.values()):>16.8f}")
+        out.append(f"{scenario + ', ' + workflow:<36}{cells}{sum(line.values()):>{width}.8f}")
     out.append("")
     weights = {s: mix.get(s, 0.0) for s in orders}
     described = ", ".join(f"{weights[s]:g}% {s}" for s in orders)
-    out.append(f"Per million orders ({described}):")
+    out.append(f"Per million {SETTINGS.domain_plural} ({described}):")
     for workflow in WORKFLOWS:
         mixed = {
             name: sum(weights[s] / 100 * priced[s, workflow][name] for s in orders)
@@ -297,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
                 if scenario == "retried transient failure" and scenarios.retries() < 1:
                     notes.append(f"no {scenario}: the ASL does not retry {scenarios.step.name} after a lost answer")
                     continue
-                print(f"{args.orders} orders: {scenario} ...", file=sys.stderr, flush=True)
+                print(f"{args.orders} {SETTINGS.domain_plural}: {scenario} ...", file=sys.stderr, flush=True)
                 orders[scenario] = [scenarios.run(scenario) for _ in range(args.orders)]
     except RuntimeError as error:
         print(error, file=sys.stderr)
@@ -311,7 +316,8 @@ def main(argv: list[str] | None = None) -> int:
         " minimum), EXPRESS log bytes (from the history). Not counted: X-Ray, the functions' own logs and metrics,"
         " data transfer.",
         f"API, Lambda and DynamoDB figures are this {SETTINGS.workflow_type} render's in both columns; a render with"
-        f" {other} differs in its relay: EXPRESS claims each event before it starts it (2 write units more per order).",
+        f" {other} differs in its relay: EXPRESS claims each event before it starts it (2 write units more per"
+        f" {SETTINGS.domain}).",
         "The refused step of a business failure is the emulation's injected error: its handler does not run, its"
         " invocation is billed the 1 ms minimum (on AWS it runs up to the provider's refusal).",
     ]

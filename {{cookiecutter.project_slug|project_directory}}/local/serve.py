@@ -11,6 +11,7 @@ import json
 import sys
 
 from embedded_aws import server
+from embedded_aws.engine.iam import SWITCH
 from embedded_aws.engine.runtime import EmbeddedAws
 from embedded_aws.services.apigateway import SIGNATURES_SWITCH, signatures_required
 
@@ -42,7 +43,13 @@ def banner(settings: ServiceSettings, aws: EmbeddedAws, base: str, endpoint: str
             f"signatures are not checked ({SIGNATURES_SWITCH}=off): the caller is the X-Local-Caller-Arn header's IAM"
             " ARN, else a local developer"
         )
+    roles = (
+        "each function's and the state machine's AWS calls are authorized against their synthesized roles"
+        if aws.iam is not None
+        else f"not enforced ({SWITCH}=off): every AWS call is allowed"
+    )
     return [
+        f"IAM: {roles}.",
         f"Authorization: {authorization}.",
         "Unlike the deployed API: request validation (the API's request model) is not applied locally; the handler's"
         " own validation answers the same 400.\n",

@@ -38,6 +38,8 @@ from embedded_aws.engine.runtime import EmbeddedAws
 
 DEFAULT_PORT = 3000
 DEFAULT_AWS_PORT = 5000
+# How often the serving main thread looks for a stop signal (seconds): the latency of Ctrl-C.
+STOP_POLL_SECONDS = 0.2
 # How often the background thread reads the outbox stream, as the mapping's poller would.
 POLL_INTERVAL_SECONDS = 0.05
 
@@ -296,22 +298,24 @@ def main(serving: Serving) -> int:
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", DEFAULT_PORT))
     aws_port = int(os.environ.get("AWS_PORT", DEFAULT_AWS_PORT))
-    stop = threading.Event()
+    # A plain list, not a threading.Event: the handler runs on the main thread between two of its bytecodes, and
+    # Event.set() there would wait for the Event's own lock if the main thread held it (inside Event.wait): a hang.
+    signals: list[int] = []
     running = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         if not running.is_set():
             raise KeyboardInterrupt  # still starting: abandon the start
-        if stop.is_set():
+        if signals:
             os._exit(130)  # a second Ctrl-C while stopping: leave at once
-        stop.set()
+        signals.append(signum)
 
     # Installed explicitly: a background job's shell may have set SIGINT to "ignore".
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     quiet_logs(serving.service_name)
     try:
-        return _serve(serving, host, port, aws_port, stop, running)
+        return _serve(serving, host, port, aws_port, lambda: bool(signals), running)
     except KeyboardInterrupt:
         print("\nstopped", flush=True)
         return 130
@@ -334,7 +338,12 @@ class LocalApiServer(ThreadingHTTPServer):
 
 
 def _serve(
-    serving: Serving, host: str, port: int, aws_port: int, stop: threading.Event, running: threading.Event
+    serving: Serving,
+    host: str,
+    port: int,
+    aws_port: int,
+    stop_requested: Callable[[], bool],
+    running: threading.Event,
 ) -> int:
     from embedded_aws.services.apigateway import LocalApi, signatures_required
 
@@ -386,7 +395,8 @@ def _serve(
             "Ctrl-C stops.",
         ]
         print("\n".join(lines), flush=True)
-        stop.wait()
+        while not stop_requested():
+            time.sleep(STOP_POLL_SECONDS)
         print("\nstopping ...", flush=True)
         httpd.shutdown()
         httpd.server_close()

@@ -8,11 +8,12 @@ from infra.settings import SETTINGS, ServiceSettings
 from local.serve import banner
 
 
-def printed_banner(settings: ServiceSettings, check_signatures: bool = True) -> str:
+def printed_banner(settings: ServiceSettings, check_signatures: bool = True, iam_enforced: bool = True) -> str:
     """The service's lines of what ``make serve`` prints once ready, for ``settings``, with a stand-in deployment."""
     aws: Any = SimpleNamespace(
         stack=SimpleNamespace(outputs={"EntityTableName": "entities"}),
         state_machine_arn="arn:aws:states:eu-west-1:123456789012:stateMachine:saga",
+        iam=object() if iam_enforced else None,
     )
     return "\n".join(banner(settings, aws, "http://localhost:3000", "http://localhost:5000", check_signatures))
 
@@ -35,4 +36,14 @@ def test_given_iam_auth_with_signatures_off_when_serving_then_the_banner_says_th
 def test_given_no_auth_when_serving_then_the_banner_says_the_api_is_open_as_deployed() -> None:
     text = printed_banner(dataclasses.replace(SETTINGS, api_auth="none"))
     assert "no authorization (api_auth none)" in text
-    assert "IAM" not in text and "SigV4" not in text
+    assert "SigV4" not in text and "X-Local-Caller-Arn" not in text
+
+
+def test_the_banner_says_whether_iam_is_enforced() -> None:
+    # Given the embedded AWS with IAM enforcement on (the default) and switched off
+    enforced, off = printed_banner(SETTINGS), printed_banner(SETTINGS, iam_enforced=False)
+    # Then the banner says which, and how it was switched off
+    assert "IAM: each function's and the state machine's AWS calls are authorized against their synthesized roles" in (
+        enforced
+    )
+    assert "IAM: not enforced (EMBEDDED_AWS_IAM=off)" in off
