@@ -16,14 +16,12 @@ data transfer. Exits 0 with the table, or 1 when an order does not end as its sc
 """
 
 import argparse
-import contextlib
 import json
 import os
 import statistics
 import sys
-import tempfile
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,8 +37,6 @@ if TYPE_CHECKING:
     from local.aws import ServiceOnEmbeddedAws
 
 PRICES_FILE = Path(__file__).with_name("prices.json")
-# A valid POST body; keep it in step with the request model in src/<package>/models.py.
-BODY: dict[str, Any] = {"customer_id": "c-1", "items": [{"sku": "sku-1", "quantity": 2}]}
 SCENARIOS = ("success", "business failure", "retried transient failure")
 DEFAULT_MIX = "90,8,2"  # percent of orders per scenario, in the order above
 WORKFLOWS = ("STANDARD", "EXPRESS")
@@ -113,8 +109,9 @@ class Scenarios:
     """Runs each scenario's orders through the metered service."""
 
     def __init__(self, aws: "ServiceOnEmbeddedAws", meter: "Meter") -> None:
-        from local.demo import failure_step
+        from local.demo import SAMPLE_BODY, failure_step
 
+        self.body = SAMPLE_BODY
         self.aws = aws
         self.meter = meter
         self.step = failure_step(SAGA_STEPS)
@@ -124,7 +121,7 @@ class Scenarios:
         arm()
         self.meter.start()
         headers = {"Content-Type": "application/json", "Idempotency-Key": f"cost-{uuid.uuid4()}"}
-        created = self.meter.api("POST", SETTINGS.route, headers, BODY)
+        created = self.meter.api("POST", SETTINGS.route, headers, self.body)
         if created.status_code != 201:
             raise RuntimeError(f"POST {SETTINGS.route} answered {created.status_code}: {created.body}")
         self.aws.settle()
@@ -260,23 +257,6 @@ def parse_mix(text: str, scenarios: tuple[str, ...]) -> dict[str, float]:
     return {scenario: figure * 100 / sum(kept.values()) for scenario, figure in kept.items()}
 
 
-@contextlib.contextmanager
-def service() -> Iterator["ServiceOnEmbeddedAws"]:
-    """This service synthesized and running on the embedded AWS, its handlers' output dropped."""
-    from embedded_aws.engine.deploy import synthesize
-
-    from local.aws import PROJECT_ROOT, ServiceOnEmbeddedAws
-
-    with (
-        open(os.devnull, "w") as devnull,
-        contextlib.redirect_stdout(devnull),
-        tempfile.TemporaryDirectory() as outdir,
-        ServiceOnEmbeddedAws(synthesize(PROJECT_ROOT, Path(outdir))) as aws,
-    ):
-        quiet_logs(SETTINGS.service_name)
-        yield aws
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--orders", type=int, default=5, help="orders per scenario (default 5; the durations' mean)")
@@ -288,13 +268,14 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("EMBEDDED_AWS_IAM", "off")
     quiet_logs(SETTINGS.service_name)
     from benchmarks.metering import Meter, function_configurations
+    from local.aws import running_quietly
     from local.demo import handler_errors_hidden
 
     print("Synthesizing and deploying into the embedded AWS ...", file=sys.stderr, flush=True)
     orders: dict[str, list[Order]] = {}
     notes = []
     try:
-        with service() as aws, Meter(aws).installed() as meter, handler_errors_hidden():
+        with running_quietly() as aws, Meter(aws).installed() as meter, handler_errors_hidden():
             scenarios = Scenarios(aws, meter)
             configurations = function_configurations(aws)
             scenarios.run("success")  # warms every environment the mix uses: measured durations are warm ones

@@ -16,11 +16,9 @@ import time
 STARTED = time.perf_counter()  # before the heavy imports, which count towards the time to the first result
 
 import argparse  # noqa: E402
-import contextlib  # noqa: E402
 import os  # noqa: E402
 import resource  # noqa: E402
 import sys  # noqa: E402
-import tempfile  # noqa: E402
 import tracemalloc  # noqa: E402
 import uuid  # noqa: E402
 import warnings  # noqa: E402
@@ -201,19 +199,12 @@ def main(argv: list[str] | None = None) -> int:
     # Powertools prints its metric lines to stdout (every 100 values even when metrics are disabled): the table
     # is printed once the runs are over, and everything the handlers print meanwhile is dropped.
     warnings.filterwarnings("ignore", message="No application metrics to publish")
-    from embedded_aws.engine.deploy import synthesize
     from embedded_aws.services.apigateway import LocalApi
 
-    from local.aws import PROJECT_ROOT, ServiceOnEmbeddedAws
+    from local.aws import running_quietly
 
     progress("Synthesizing and deploying into the embedded AWS ...")
-    with (
-        open(os.devnull, "w") as devnull,
-        contextlib.redirect_stdout(devnull),
-        tempfile.TemporaryDirectory() as outdir,
-        ServiceOnEmbeddedAws(synthesize(PROJECT_ROOT, Path(outdir))) as aws,
-    ):
-        quiet_logs(SETTINGS.service_name)  # the handlers' loggers exist now
+    with running_quietly() as aws:
         deployed, deployed_rss = since_process_start(), peak_rss_mib()
         flow = Flow(aws, LocalApi(aws))
         first = flow.create()

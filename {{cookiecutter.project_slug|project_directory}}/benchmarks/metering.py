@@ -33,7 +33,7 @@ from typing import Any
 from unittest.mock import patch
 
 from embedded_aws.services.apigateway import ApiResponse, LocalApi
-from embedded_aws.services.awslambda import CURRENT_ENVIRONMENT, Invocation
+from embedded_aws.services.awslambda import Invocation, current_function_name
 from moto.core.botocore_stubber import BotocoreStubber
 from moto.dynamodb.models import dynamodb_backends
 
@@ -183,10 +183,8 @@ class Meter:
             self.usage.durations_ms[name].append(milliseconds)
 
     def _caller(self) -> str:
-        environment = CURRENT_ENVIRONMENT.get()
-        if environment is None:
-            return STATE_MACHINE
-        return self.aws.lambdas.short_name_of(environment.split("#", 1)[0])
+        function_name = current_function_name()
+        return STATE_MACHINE if function_name is None else self.aws.lambdas.short_name_of(function_name)
 
     def _answered(self, event_name: str, request: Any, answer: Callable[[], Any]) -> Any:
         """Answer one request (``before-send.<service>.<Operation>``) and count what it bills."""

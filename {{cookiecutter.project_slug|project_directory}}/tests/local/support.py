@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 from embedded_aws.services.apigateway import LOCAL_CALLER_HEADER, ApiResponse, LocalApi
 from embedded_aws.services.awslambda import Invocation
 from embedded_aws.services.streams import stream_records
@@ -32,6 +35,23 @@ PIVOTAL = [step for step in SAGA_STEPS if step.name not in retriable_steps(SAGA_
 COMPENSATABLE = [step for step in SAGA_STEPS if step.compensation]
 CREATE_HANDLER = f"create_{SETTINGS.domain}"
 IDEMPOTENCY_TTL_SECONDS = SETTINGS.idempotency_ttl_hours * 3600
+
+
+def sigv4_signed(
+    method: str,
+    path: str,
+    headers: list[tuple[str, str]],
+    body: str | None,
+    *,
+    region: str = SETTINGS.aws_region,
+    credentials: tuple[str, str] = ("AKIDANYONE", "any-secret"),
+    service: str = "execute-api",
+) -> list[tuple[str, str]]:
+    """``headers`` with the SigV4 headers a client adds to this request to `make serve` (localhost:3000), as
+    `curl --aws-sigv4` or REST Client sign it: botocore signs; ``credentials`` (access key, secret) are any."""
+    request = AWSRequest(method=method, url=f"http://localhost:3000{path}", data=body, headers=dict(headers))
+    SigV4Auth(Credentials(*credentials), service, region).add_auth(request)
+    return list(request.headers.items())
 
 
 def new_key() -> str:

@@ -10,13 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
 from embedded_aws.services.apigateway import LocalApi
 
 from local.aws import ServiceOnEmbeddedAws
-from tests.local.support import new_key
+from tests.local.support import new_key, sigv4_signed
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PROMISED_STATUS = re.compile(r"\b([1-5]\d\d)\b")
@@ -69,12 +66,15 @@ def as_sent(request: HttpRequest) -> list[tuple[str, str]]:
     if not aws_scheme:
         return lines
     (scheme,) = aws_scheme
-    signing = AWSRequest(
-        method=request.method, url=f"http://localhost:3000{request.path}", data=request.body, headers=dict(lines)
+    return sigv4_signed(
+        request.method,
+        request.path,
+        lines,
+        request.body,
+        region=scheme["region"],
+        credentials=(scheme["key"], scheme["secret"]),
+        service=scheme["service"],
     )
-    credentials = Credentials(scheme["key"], scheme["secret"])
-    SigV4Auth(credentials, scheme["service"], scheme["region"]).add_auth(signing)
-    return list(signing.headers.items())
 
 
 def test_every_local_api_request_of_the_collection_gets_the_status_its_title_promises(

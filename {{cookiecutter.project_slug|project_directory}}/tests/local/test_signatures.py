@@ -4,14 +4,11 @@ SigV4-signed for its region and execute-api (with any credentials) goes through,
 import json
 
 import pytest
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
 from embedded_aws.services.apigateway import LocalApi
 
 from infra.settings import SETTINGS
 from local.aws import ServiceOnEmbeddedAws
-from tests.local.support import VALID_BODY, item_counts, new_key
+from tests.local.support import VALID_BODY, item_counts, new_key, sigv4_signed
 
 pytestmark = [
     pytest.mark.usefixtures("settled"),
@@ -20,16 +17,10 @@ pytestmark = [
 
 
 def signed_headers(key: str, region: str) -> list[tuple[str, str]]:
-    """The header lines of a POST of VALID_BODY, SigV4-signed for ``region`` and execute-api, as curl --aws-sigv4
-    signs it, with made-up credentials."""
-    request = AWSRequest(
-        method="POST",
-        url=f"http://localhost:3000{SETTINGS.route}",
-        data=json.dumps(VALID_BODY),
-        headers={"Content-Type": "application/json", "Idempotency-Key": key},
-    )
-    SigV4Auth(Credentials("AKIDANYONE", "any-secret"), "execute-api", region).add_auth(request)
-    return list(request.headers.items())
+    """The header lines of a POST of VALID_BODY, SigV4-signed for ``region`` and execute-api with made-up
+    credentials."""
+    headers = [("Content-Type", "application/json"), ("Idempotency-Key", key)]
+    return sigv4_signed("POST", SETTINGS.route, headers, json.dumps(VALID_BODY), region=region)
 
 
 def test_an_unsigned_or_wrongly_scoped_call_gets_api_gateways_403_and_writes_nothing(
