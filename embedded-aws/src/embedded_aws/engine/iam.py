@@ -287,7 +287,13 @@ class Enforcer:
     anything is sent (so nothing changes on the embedded AWS).
     """
 
-    def __init__(self, identities: Mapping[str, Identity], current_function: Any, region: str, account: str) -> None:
+    def __init__(
+        self,
+        identities: Mapping[str, Identity],
+        current_function: Callable[[], str | None],
+        region: str,
+        account: str,
+    ) -> None:
         self.identities = dict(identities)
         self.current_function = current_function
         self.region = region
